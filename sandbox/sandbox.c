@@ -195,6 +195,16 @@ static void plan_root(root_plan *p, const sandbox_root *r)
         {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}};
     for (size_t i = 0; i < sizeof links / sizeof *links; i++)
         op(p, OP_SYMLINK, keep(p, "%s/dev/%s", s, links[i][0]), links[i][1]);
+    /* Node reads this to decide on --use-largepages; it is all of /sys shown. */
+    static const char thp[] = "/sys/kernel/mm/transparent_hugepage/enabled";
+    struct stat st;
+    if (stat(thp, &st) == 0) {
+        static const char *const parts[] = {"sys", "sys/kernel", "sys/kernel/mm", "sys/kernel/mm/transparent_hugepage"};
+        for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) op(p, OP_MKDIR, keep(p, "%s/%s", s, parts[i]), NULL);
+        const char *dst = keep(p, "%s%s", s, thp);
+        op(p, OP_MKFILE, dst, NULL);
+        op(p, OP_BIND_RO, dst, thp);
+    }
     op(p, OP_BIND_RO, keep(p, "%s/.runtime", s), r->runtime_dir);
     if (r->bundles_dir) {
         const char *dst = keep(p, "%s/.bundles", s);
