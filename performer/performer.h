@@ -237,8 +237,10 @@ typedef struct {
     perf_limits limits;         /* invocation defaults, and caps on what a request asks (0: PERF_DEFAULT_*) */
 } perf_pool_config;
 
-/* The most invocations one zygote runs at once. */
+/* The most invocations one zygote runs at once, and how many children it
+ * keeps forked ahead (in fresh namespaces, waiting for a job). */
 #define PERF_ZYGOTE_MAX_CHILDREN 64
+#define PERF_ZYGOTE_STEMS 2
 
 /* Starts the zygotes (each in its sandbox root, pre-initialised and warmed
  * up) and makes a cgroup per slot. Returns once every runtime is ready.
@@ -304,12 +306,14 @@ typedef struct {
     int (*reap)(void *ctx, int *wstatus);
     void (*kill)(void *ctx);    /* SIGKILL the child and everything it started */
     void *ctx;
+    int early;                  /* stop at a complete envelope (fd 3 closed), before the exit */
     /* outputs */
     eth_buf result;
     char diag[2048];            /* NUL-terminated */
     size_t diag_len;
     int wstatus;
     int exited, lost, killed, timed_out, over_output;
+    int complete;               /* early: the envelope is complete; the child may still run */
     double duration_ms;
 } perf_watch;
 
@@ -317,7 +321,7 @@ void perf_exec_watch(perf_watch *w);
 void perf_exec_watch_free(perf_watch *w);
 
 /* Turns a finished watch into a result: the runner's envelope when it wrote
- * a valid one and exited cleanly, else an error envelope for the timeout,
+ * a valid one and closed fd 3 (complete) or exited cleanly, else an error envelope for the timeout,
  * memory limit (oom_killed: the cgroup killed it), output or CPU limit, or
  * crash. PERF_ERR_SANDBOX when the child exited with PERF_EXIT_SANDBOX and
  * PERF_ERR_RUNTIME when its status was lost: those are no function results.
@@ -346,8 +350,9 @@ typedef struct {
 } perf_zygote_hooks;
 
 /* Serves the control socket ctl: reads the performer's configuration,
- * answers READY with version, then forks one child per job with
- * sandbox_fork. Returns 0 in a child, which then runs its invocation:
+ * answers READY with version, then runs each job in a child of its own:
+ * one forked ahead with sandbox_fork_stem when there is one, else forked
+ * then. Returns 0 in a child, which then runs its invocation:
  * request on fd 0, diagnostics on 1 and 2, result to fd 3, bundle at
  * /var/task. In the zygote it never returns but exits when the performer
  * closes ctl. -1 if the zygote could not start serving (hooks may be NULL). */

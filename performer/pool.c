@@ -51,6 +51,17 @@ typedef struct {
     int busy;
 } slot;
 
+/* An invocation whose result was sent while its process was still ending:
+ * the monitor reaps it, and only then frees its slot (and its cgroup). */
+typedef struct {
+    int status, pidfd;
+    slot *s;
+    double deadline;        /* SIGKILL if still there then */
+} ending;
+
+/* A runner exits right after closing fd 3; this is generous. */
+#define ENDING_GRACE_MS 2000.0
+
 struct perf_pool {
     perf_pool_config cfg;
     char *strings[4];       /* owned copies of cfg's paths */
@@ -62,8 +73,10 @@ struct perf_pool {
     slot *slots;
     unsigned nslots, inflight;
     sandbox_cgroup *cg_parent;
+    ending *endings;        /* max_inflight of them, under lock */
+    unsigned nendings;
     pthread_t monitor;
-    int stop[2];
+    int stop[2], wake[2];
 };
 
 static void timeout_at(struct timespec *ts, int ms)
@@ -146,20 +159,62 @@ static void zygote_reap(perf_pool *p, zygote *z)
 /* The monitor thread: reaps zygotes that exit and restarts them, with
  * exponential backoff (100 ms doubling to 5 s) between failed starts. Only
  * this thread changes pidfd and ctl (the others hold z->lock to use them). */
+
+/* Reaps the endings that exited, kills those past their grace. Adds the
+ * status fds of the others to fds (and their index to which). */
+static size_t tend_endings(perf_pool *p, struct pollfd *fds, const short *revents, size_t n, unsigned *which)
+{
+    size_t added = 0;
+    pthread_mutex_lock(&p->lock);
+    double now = perf_now_ms();
+    for (unsigned i = p->nendings; i-- > 0;) {
+        ending *e = &p->endings[i];
+        int wstatus;
+        if (revents && revents[i] && perf_zygote_reap(e->status, &wstatus) != 0) {
+            close(e->status);
+            close(e->pidfd);
+            e->s->busy = 0;
+            p->inflight--;
+            *e = p->endings[--p->nendings];
+            pthread_cond_broadcast(&p->changed);
+            continue;
+        }
+        if (now > e->deadline) {
+            syscall(SYS_pidfd_send_signal, e->pidfd, SIGKILL, NULL, 0);
+            e->deadline = now + ENDING_GRACE_MS;
+        }
+    }
+    for (unsigned i = 0; i < p->nendings; i++) {
+        fds[n + added] = (struct pollfd){p->endings[i].status, POLLIN, 0};
+        which[added++] = i;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return added;
+}
+
+/* The monitor thread: reaps zygotes that exit and restarts them, with
+ * exponential backoff (100 ms doubling to 5 s) between failed starts, and
+ * finishes the endings. Only this thread changes a zygote's pidfd and ctl
+ * (the others hold z->lock to use them). */
 static void *monitor(void *arg)
 {
     perf_pool *p = arg;
+    size_t cap = 2 + BUNDLE_RUNTIME__COUNT * MAX_ZYGOTES + p->nslots;
+    struct pollfd *fds = calloc(cap, sizeof *fds);
+    unsigned *which = calloc(p->nslots + 1, sizeof *which);
+    short *ending_revents = calloc(p->nslots + 1, sizeof *ending_revents);
+    if (!fds || !which || !ending_revents) abort();
     for (;;) {
-        struct pollfd fds[1 + BUNDLE_RUNTIME__COUNT * MAX_ZYGOTES];
         zygote *who[BUNDLE_RUNTIME__COUNT * MAX_ZYGOTES];
-        size_t n = 0;
+        size_t n = 0, nz = 0;
         double next = 0, now = perf_now_ms();
         fds[n++] = (struct pollfd){p->stop[0], POLLIN, 0};
+        fds[n++] = (struct pollfd){p->wake[0], POLLIN, 0};
         for (int r = 0; r < BUNDLE_RUNTIME__COUNT; r++) {
             for (unsigned i = 0; i < p->nz[r]; i++) {
                 zygote *z = &p->z[r][i];
                 if (z->pidfd >= 0) { /* running, or dying */
-                    who[n - 1] = z;
+                    who[nz++] = z;
                     fds[n++] = (struct pollfd){z->pidfd, POLLIN, 0};
                     continue;
                 }
@@ -182,12 +237,29 @@ static void *monitor(void *arg)
                 next = next == 0 || z->next_start < next ? z->next_start : next;
             }
         }
+        size_t first_ending = n, nend = tend_endings(p, fds, NULL, n, which);
+        n += nend;
+        if (nend) {
+            double soonest = now + ENDING_GRACE_MS;
+            next = next == 0 || soonest < next ? soonest : next;
+        }
         int wait = next ? (int)(next - perf_now_ms()) + 1 : -1;
         if (poll(fds, n, next && wait < 0 ? 0 : wait) < 0 && errno != EINTR) break;
         if (fds[0].revents) break;
-        for (size_t i = 1; i < n; i++)
-            if (fds[i].revents) zygote_reap(p, who[i - 1]);
+        if (fds[1].revents) {
+            char buf[64];
+            ssize_t r = read(p->wake[0], buf, sizeof buf);
+            (void)r;
+        }
+        for (size_t i = 0; i < nz; i++)
+            if (fds[2 + i].revents) zygote_reap(p, who[i]);
+        memset(ending_revents, 0, (p->nslots + 1) * sizeof *ending_revents);
+        for (size_t i = 0; i < nend; i++) ending_revents[which[i]] = fds[first_ending + i].revents;
+        if (nend) tend_endings(p, fds, ending_revents, 0, which);
     }
+    free(fds);
+    free(which);
+    free(ending_revents);
     return NULL;
 }
 
@@ -283,11 +355,11 @@ perf_err perf_pool_start(perf_pool **out, const perf_pool_config *cfg, char *det
         p->cfg.max_inflight = PERF_ZYGOTE_MAX_CHILDREN * p->cfg.zygotes;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->changed, NULL);
-    p->stop[0] = p->stop[1] = -1;
+    p->stop[0] = p->stop[1] = p->wake[0] = p->wake[1] = -1;
     perf_err err = PERF_OK;
     for (int i = 0; i < 4; i++)
         if (!p->strings[i]) err = PERF_ERR_NOMEM;
-    if (err || pipe2(p->stop, O_CLOEXEC) != 0) {
+    if (err || pipe2(p->stop, O_CLOEXEC) != 0 || pipe2(p->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
         perf_pool_stop(p);
         return err ? err : PERF_ERR_IO;
     }
@@ -297,7 +369,8 @@ perf_err perf_pool_start(perf_pool **out, const perf_pool_config *cfg, char *det
      * processes by RLIMIT_NPROC. */
     p->nslots = p->cfg.max_inflight;
     p->slots = calloc(p->nslots, sizeof *p->slots);
-    if (!p->slots) {
+    p->endings = calloc(p->nslots, sizeof *p->endings);
+    if (!p->slots || !p->endings) {
         perf_pool_stop(p);
         return PERF_ERR_NOMEM;
     }
@@ -359,11 +432,18 @@ void perf_pool_stop(perf_pool *p)
     }
     for (unsigned i = 0; i < p->nslots; i++) sandbox_cgroup_free(p->slots[i].cg);
     sandbox_cgroup_free(p->cg_parent);
-    for (int i = 0; i < 2; i++)
+    for (unsigned i = 0; i < p->nendings; i++) { /* the zygotes are gone: so are these */
+        close(p->endings[i].status);
+        close(p->endings[i].pidfd);
+    }
+    for (int i = 0; i < 2; i++) {
         if (p->stop[i] >= 0) close(p->stop[i]);
+        if (p->wake[i] >= 0) close(p->wake[i]);
+    }
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->changed);
     free(p->slots);
+    free(p->endings);
     for (int i = 0; i < 4; i++) free(p->strings[i]);
     free(p);
 }
@@ -467,11 +547,21 @@ perf_err perf_pool_invoke(perf_pool *p, const bundle_info *b, const perf_task *t
         goto done;
     }
     perf_watch w = {.result_fd = res[0], .diag_fd = diag[0], .exit_fd = j.status, .timeout_ms = l.timeout_ms,
-                    .max_result = l.max_result_bytes, .reap = job_reap, .kill = job_kill, .ctx = &j};
+                    .max_result = l.max_result_bytes, .reap = job_reap, .kill = job_kill, .ctx = &j, .early = 1};
     perf_exec_watch(&w);
-    if (!w.exited && !w.lost) job_kill(&j);
+    if (!w.exited && !w.lost && !w.complete) job_kill(&j);
     int oom = s->cg && sandbox_cgroup_oom_kills(s->cg) > oom_before;
     err = perf_exec_result(&w, &l, oom, out);
+    if (w.complete && !w.exited) {
+        /* Answered; the monitor sees the process out and frees the slot. */
+        pthread_mutex_lock(&p->lock);
+        p->endings[p->nendings++] = (ending){j.status, j.pidfd, s, perf_now_ms() + ENDING_GRACE_MS};
+        pthread_mutex_unlock(&p->lock);
+        ssize_t wr = write(p->wake[1], "x", 1);
+        (void)wr;
+        j.status = j.pidfd = -1;
+        s = NULL;
+    }
     if (err == PERF_ERR_SANDBOX)
         perf_log(PERF_LOG_ERROR, "sandbox setup failed", "{s:s}", "detail", w.diag);
     else if (w.diag_len && perf_log_enabled(PERF_LOG_DEBUG))
@@ -481,6 +571,6 @@ done:;
     int all[] = {req, res[0], res[1], diag[0], diag[1], j.status, j.pidfd};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (all[i] >= 0) close(all[i]);
-    slot_give(p, s);
+    if (s) slot_give(p, s);
     return err;
 }

@@ -189,31 +189,110 @@ static int make_inheritable(void)
     return r;
 }
 
+/* A process the zygote forked: a stem waiting for its job on sock, or a
+ * child running one and reporting to the performer on status. */
 typedef struct {
     pid_t pid;
     int pidfd;
-    int status;     /* the job's status socket */
-} child;
+    int sock;       /* stems: the zygote's end of the socket the job comes on */
+    int status;     /* children: the job's status socket */
+} proc;
 
 typedef struct {
-    child *v;
+    proc *v;
     size_t n, cap;
-} children;
+} procs;
 
-static void reap(children *cs, size_t i)
+static void forget(procs *ps, size_t i)
 {
-    child *c = &cs->v[i];
+    ps->v[i] = ps->v[--ps->n];
+}
+
+/* Reaps an exited child and reports its wait status. */
+static void reap(procs *cs, size_t i)
+{
+    proc *c = &cs->v[i];
     siginfo_t si = {0};
     if (waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG) != 0 || si.si_pid == 0) return;
     zmsg m = {.type = MSG_EXITED, .value = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status};
-    send_msg(c->status, &m, NULL, 0);
-    close(c->status);
+    if (c->status >= 0) {
+        send_msg(c->status, &m, NULL, 0);
+        close(c->status);
+    }
+    if (c->sock >= 0) close(c->sock);
     close(c->pidfd);
-    cs->v[i] = cs->v[--cs->n];
+    forget(cs, i);
 }
 
-/* Handles one JOB. Returns 1 in the forked child, 0 in the zygote. */
-static int start_job(const sandbox_ctx *sb, int ctl, children *cs, const zmsg *m, int *fds, int nfds,
+static void kill_and_reap(proc *c)
+{
+    syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+    waitid(P_PIDFD, (id_t)c->pidfd, &(siginfo_t){0}, WEXITED);
+    close(c->pidfd);
+    if (c->sock >= 0) close(c->sock);
+    if (c->status >= 0) close(c->status);
+}
+
+/* Everything of the zygote's own a new process must not keep. */
+static size_t zygote_fds(int ctl, const procs *cs, const procs *stems, int *out)
+{
+    size_t n = 0;
+    out[n++] = ctl;
+    for (size_t i = 0; i < cs->n; i++) {
+        out[n++] = cs->v[i].pidfd;
+        out[n++] = cs->v[i].status;
+    }
+    for (size_t i = 0; i < stems->n; i++) {
+        out[n++] = stems->v[i].pidfd;
+        out[n++] = stems->v[i].sock;
+    }
+    return n;
+}
+
+static sandbox_job job_of(const zmsg *m, const int *fds, int nfds)
+{
+    return (sandbox_job){.bundle = m->text, .fds = {fds[0], fds[1], fds[2], fds[3]}, .cgroup_procs = fds + 4,
+                         .n_cgroup_procs = (size_t)(nfds - 4), .limits = m->limits};
+}
+
+/* Forks a stem: in the child, after its job came (fds: request, diag,
+ * diag, result, cgroup.procs...) and sandbox_finish, returns 1; in the
+ * zygote, adds it to stems and returns 0 (-1 if it could not fork). */
+static int fork_stem(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, const perf_zygote_hooks *h)
+{
+    int sv[2];
+    if (stems->n == stems->cap || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+    int close_fds[2 + 2 * (PERF_ZYGOTE_MAX_CHILDREN + PERF_ZYGOTE_STEMS) + 1];
+    size_t n = zygote_fds(ctl, cs, stems, close_fds);
+    close_fds[n++] = sv[0];
+    int pidfd = -1;
+    if (h && h->before_fork) h->before_fork(h->ctx);
+    pid_t pid = sandbox_fork_stem(sb, close_fds, n, &pidfd);
+    if (pid == 0) {
+        zmsg m;
+        int fds[MAX_FDS];
+        int nfds = recv_msg(sv[1], &m, fds, 0);
+        if (m.type != MSG_JOB || nfds < 4) _exit(0); /* the zygote is gone, or no job for us */
+        close(sv[1]);
+        sandbox_job job = job_of(&m, fds, nfds);
+        sandbox_finish(sb, &job);
+        if (h && h->after_fork_child) h->after_fork_child(h->ctx);
+        return 1;
+    }
+    if (h && h->after_fork_parent) h->after_fork_parent(h->ctx);
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        return -1;
+    }
+    stems->v[stems->n++] = (proc){pid, pidfd, sv[0], -1};
+    return 0;
+}
+
+/* Handles one JOB (fds: status socket, request, diag, diag, result,
+ * cgroup.procs...): hands it to a stem, or forks a child for it when none
+ * is left. Returns 1 in a child that forked here, 0 in the zygote. */
+static int start_job(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, const zmsg *m, int *fds, int nfds,
                      const perf_zygote_hooks *h)
 {
     int status = fds[0];
@@ -223,44 +302,48 @@ static int start_job(const sandbox_ctx *sb, int ctl, children *cs, const zmsg *m
         for (int i = 0; i < nfds; i++) close(fds[i]);
         return 0;
     }
-    /* Everything of the zygote's own the child must not keep. */
-    int close_fds[MAX_FDS + 1 + 2 * 64];
-    size_t nclose = 0;
-    close_fds[nclose++] = ctl;
-    close_fds[nclose++] = status;
-    for (size_t i = 0; i < cs->n && nclose + 2 <= sizeof close_fds / sizeof *close_fds; i++) {
-        close_fds[nclose++] = cs->v[i].pidfd;
-        close_fds[nclose++] = cs->v[i].status;
-    }
-    sandbox_job job = {.bundle = m->text, .fds = {fds[1], fds[2], fds[3], fds[4]}, .cgroup_procs = fds + 5,
-                       .n_cgroup_procs = (size_t)nfds - 5, .close_fds = close_fds, .n_close_fds = nclose,
-                       .limits = m->limits};
-    int pidfd = -1;
-    if (h && h->before_fork) h->before_fork(h->ctx);
-    pid_t pid = sandbox_fork(sb, &job, &pidfd);
-    if (pid == 0) {
-        if (h && h->after_fork_child) h->after_fork_child(h->ctx);
-        return 1;
-    }
-    int saved = errno;
-    if (h && h->after_fork_parent) h->after_fork_parent(h->ctx);
-    for (int i = 1; i < nfds; i++) close(fds[i]);
-    zmsg reply = {.type = pid > 0 ? MSG_STARTED : MSG_FAILED, .value = pid > 0 ? (int32_t)pid : saved};
-    if (pid < 0 || send_msg(status, &reply, &pidfd, 1) != 0) {
-        if (pid < 0) send_msg(status, &reply, NULL, 0);
-        close(status);
-        if (pid > 0) { /* the performer is gone for this job: end it */
-            syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-            waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){0}, WEXITED);
-            close(pidfd);
+    proc c = {.pid = -1, .sock = -1, .status = status};
+    while (c.pid < 0 && stems->n) {
+        proc st = stems->v[0];
+        forget(stems, 0);
+        if (send_msg(st.sock, m, fds + 1, (size_t)nfds - 1) == 0) {
+            c.pid = st.pid;
+            c.pidfd = st.pidfd;
+            close(st.sock);
+        } else {
+            kill_and_reap(&st); /* it died waiting */
         }
+    }
+    int err = 0;
+    if (c.pid < 0) {
+        int close_fds[2 + 2 * (PERF_ZYGOTE_MAX_CHILDREN + PERF_ZYGOTE_STEMS) + 1];
+        size_t n = zygote_fds(ctl, cs, stems, close_fds);
+        close_fds[n++] = status;
+        sandbox_job job = job_of(m, fds + 1, nfds - 1);
+        job.close_fds = close_fds;
+        job.n_close_fds = n;
+        if (h && h->before_fork) h->before_fork(h->ctx);
+        c.pid = sandbox_fork(sb, &job, &c.pidfd);
+        if (c.pid == 0) {
+            if (h && h->after_fork_child) h->after_fork_child(h->ctx);
+            return 1;
+        }
+        err = errno;
+        if (h && h->after_fork_parent) h->after_fork_parent(h->ctx);
+    }
+    for (int i = 1; i < nfds; i++) close(fds[i]);
+    zmsg reply = {.type = c.pid > 0 ? MSG_STARTED : MSG_FAILED, .value = c.pid > 0 ? (int32_t)c.pid : err};
+    if (c.pid < 0 || send_msg(status, &reply, &c.pidfd, 1) != 0) {
+        if (c.pid < 0) send_msg(status, &reply, NULL, 0);
+        if (c.pid > 0) /* the performer is gone for this job: end it */
+            kill_and_reap(&c);
+        else
+            close(status);
         return 0;
     }
-    cs->v[cs->n++] = (child){pid, pidfd, status};
+    cs->v[cs->n++] = c;
     return 0;
 }
-
-#define MAX_CHILDREN PERF_ZYGOTE_MAX_CHILDREN
 
 int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *h)
 {
@@ -283,26 +366,38 @@ int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *h)
         sandbox_ctx_free(sb);
         return -1;
     }
-    static child slots[MAX_CHILDREN];
-    children cs = {slots, 0, MAX_CHILDREN};
+    static proc child_slots[PERF_ZYGOTE_MAX_CHILDREN], stem_slots[PERF_ZYGOTE_STEMS];
+    procs cs = {child_slots, 0, PERF_ZYGOTE_MAX_CHILDREN}, stems = {stem_slots, 0, PERF_ZYGOTE_STEMS};
     for (;;) {
-        struct pollfd p[1 + MAX_CHILDREN];
-        p[0] = (struct pollfd){ctl, POLLIN, 0};
-        for (size_t i = 0; i < cs.n; i++) p[1 + i] = (struct pollfd){cs.v[i].pidfd, POLLIN, 0};
-        if (poll(p, 1 + cs.n, -1) < 0) {
+        struct pollfd p[1 + PERF_ZYGOTE_MAX_CHILDREN + PERF_ZYGOTE_STEMS];
+        size_t n = 0;
+        p[n++] = (struct pollfd){ctl, POLLIN, 0};
+        for (size_t i = 0; i < cs.n; i++) p[n++] = (struct pollfd){cs.v[i].pidfd, POLLIN, 0};
+        for (size_t i = 0; i < stems.n; i++) p[n++] = (struct pollfd){stems.v[i].pidfd, POLLIN, 0};
+        /* Stems are made when nothing else is waiting. */
+        int r = poll(p, n, stems.n < stems.cap ? 0 : -1);
+        if (r < 0) {
             if (errno == EINTR) continue;
             _exit(70);
         }
-        /* Exits first (from the end, since reap moves the last entry). */
+        if (r == 0) {
+            if (fork_stem(sb, ctl, &cs, &stems, h) == 1) break;
+            continue;
+        }
+        /* Exits first (from the end, since forget moves the last entry). */
+        for (size_t i = stems.n; i-- > 0;)
+            if (p[1 + cs.n + i].revents) {
+                kill_and_reap(&stems.v[i]);
+                forget(&stems, i);
+            }
         for (size_t i = cs.n; i-- > 0;)
             if (p[1 + i].revents) reap(&cs, i);
         if (!p[0].revents) continue;
-        int n = recv_msg(ctl, &m, fds, 0);
-        if (n == 0 && m.type == 0) _exit(0); /* the performer closed: we and our children end */
-        if (n < 0) continue;
-        if (start_job(sb, ctl, &cs, &m, fds, n, h)) {
-            sandbox_ctx_free(sb);
-            return 0;
-        }
+        int nfds = recv_msg(ctl, &m, fds, 0);
+        if (nfds == 0 && m.type == 0) _exit(0); /* the performer closed: we and our children end */
+        if (nfds < 0) continue;
+        if (start_job(sb, ctl, &cs, &stems, &m, fds, nfds, h)) break;
     }
+    sandbox_ctx_free(sb);
+    return 0;
 }

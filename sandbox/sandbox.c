@@ -517,10 +517,18 @@ static int set_limit(int resource, rlim_t value)
     return setrlimit(resource, &rl);
 }
 
-static void enter(const sandbox_ctx *c, const sandbox_job *job)
+/* Stage 1, in a fresh child: its own namespaces and /proc. */
+static void enter_namespaces(const sandbox_ctx *c, const int *close_fds, size_t n_close)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    for (size_t i = 0; i < job->n_close_fds; i++) close(job->close_fds[i]);
+    for (size_t i = 0; i < n_close; i++) close(close_fds[i]);
+    if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (c->allow_network ? 0 : CLONE_NEWNET)) != 0)
+        child_fail("unshare", NULL);
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) child_fail("mount", "/proc");
+}
+
+void sandbox_finish(const sandbox_ctx *c, const sandbox_job *job)
+{
     if (place_fds(job->fds, 4) != 0) child_fail("set up fds", NULL);
     for (size_t i = 0; i < 4; i++)
         if (job->fds[i] > 3) close(job->fds[i]);
@@ -528,9 +536,10 @@ static void enter(const sandbox_ctx *c, const sandbox_job *job)
         if (write(job->cgroup_procs[i], "0", 1) != 1) child_fail("join cgroup", NULL);
         close(job->cgroup_procs[i]);
     }
-    if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (c->allow_network ? 0 : CLONE_NEWNET)) != 0)
-        child_fail("unshare", NULL);
-
+    if (!job->bundle || strchr(job->bundle, '/') || strlen(job->bundle) >= 200) {
+        errno = EINVAL;
+        child_fail("bundle name", job->bundle);
+    }
     char src[256] = "/.bundles/", tmp_opts[96] = "mode=1777,size=", num[24];
     size_t at = strlen(src), ot = strlen(tmp_opts);
     append(src, sizeof src, &at, job->bundle);
@@ -545,7 +554,6 @@ static void enter(const sandbox_ctx *c, const sandbox_job *job)
     if (bind_mount(src, "/var/task", MS_RDONLY | MS_NODEV) != 0) child_fail("bind", src);
     if (umount2("/.bundles", MNT_DETACH) != 0) child_fail("hide", "/.bundles");
     if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmp_opts) != 0) child_fail("mount", "/tmp");
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) child_fail("mount", "/proc");
     if (chdir("/var/task") != 0) child_fail("chdir", "/var/task");
 
     if (set_limit(RLIMIT_CPU, job->limits.cpu_seconds) != 0 || set_limit(RLIMIT_NOFILE, job->limits.open_files) != 0 ||
@@ -572,10 +580,9 @@ static int valid_name(const char *s)
     return n > 0 && n < 200 && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
-pid_t sandbox_fork(const sandbox_ctx *c, const sandbox_job *job, int *pidfd)
+pid_t sandbox_fork_stem(const sandbox_ctx *c, const int *close_fds, size_t n_close, int *pidfd)
 {
-    if (!c || !job || !pidfd || !valid_name(job->bundle) || !job->limits.cpu_seconds || !job->limits.open_files ||
-        !job->limits.tmp_bytes || (!job->n_cgroup_procs && !job->limits.procs)) {
+    if (!c || !pidfd || (n_close && !close_fds)) {
         errno = EINVAL;
         return -1;
     }
@@ -584,7 +591,7 @@ pid_t sandbox_fork(const sandbox_ctx *c, const sandbox_job *job, int *pidfd)
     if (unshare(CLONE_NEWPID) != 0) return -1;
     pid_t pid = fork();
     if (pid == 0) {
-        enter(c, job);
+        enter_namespaces(c, close_fds, n_close);
         return 0;
     }
     int saved = errno;
@@ -603,5 +610,17 @@ pid_t sandbox_fork(const sandbox_ctx *c, const sandbox_job *job, int *pidfd)
         pid = -1;
     }
     errno = saved;
+    return pid;
+}
+
+pid_t sandbox_fork(const sandbox_ctx *c, const sandbox_job *job, int *pidfd)
+{
+    if (!c || !job || !pidfd || !valid_name(job->bundle) || !job->limits.cpu_seconds || !job->limits.open_files ||
+        !job->limits.tmp_bytes || (!job->n_cgroup_procs && !job->limits.procs)) {
+        errno = EINVAL;
+        return -1;
+    }
+    pid_t pid = sandbox_fork_stem(c, job->close_fds, job->n_close_fds, pidfd);
+    if (pid == 0) sandbox_finish(c, job);
     return pid;
 }

@@ -115,8 +115,21 @@ typedef struct {
  * whatever fds the caller's runtime keeps open internally; returns the
  * child's pid in the caller, with *pidfd (CLOEXEC) for it, or -1 with
  * errno set. A child that cannot complete its setup writes why to its fd 2
- * and exits with SANDBOX_EXIT_SETUP; it never returns. */
+ * and exits with SANDBOX_EXIT_SETUP; it never returns.
+ * The same as sandbox_fork_stem followed by sandbox_finish in the child. */
 pid_t sandbox_fork(const sandbox_ctx *c, const sandbox_job *job, int *pidfd);
+
+/* The two halves of sandbox_fork, for forking ahead of time ("stem"
+ * children that wait for their job), so that the costly half (fork, new
+ * namespaces, /proc) is off the path of a call. sandbox_fork_stem returns
+ * 0 in a child that has closed close_fds and entered fresh PID (as its
+ * pid 1), mount, network, IPC and UTS namespaces with its own /proc, and
+ * is still privileged: it must run no untrusted code before
+ * sandbox_finish, which takes its job (fds, cgroups, bundle, /tmp,
+ * rlimits, identity, seccomp) and returns with the child fully sandboxed,
+ * or exits with SANDBOX_EXIT_SETUP. */
+pid_t sandbox_fork_stem(const sandbox_ctx *c, const int *close_fds, size_t n_close, int *pidfd);
+void sandbox_finish(const sandbox_ctx *c, const sandbox_job *job);
 
 /* ------------------------------------------------------------------------ */
 /* cgroups (v1 memory and pids controllers)                                   */
