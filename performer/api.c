@@ -57,6 +57,134 @@ static int b64_decode(const char *s, size_t len, uint8_t **out, size_t *n)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The execute request, both ways                                            */
+
+static int hex32(const json_t *v, uint8_t out[32])
+{
+    return json_is_string(v) && eth_hex_decode_exact(out, 32, json_string_value(v)) == ETH_OK ? 0 : -1;
+}
+
+static const struct {
+    const char *name;
+    size_t offset;
+} limit_fields[] = {
+    {"timeout_ms", offsetof(perf_limits, timeout_ms)},       {"memory_mib", offsetof(perf_limits, memory_mib)},
+    {"max_procs", offsetof(perf_limits, max_procs)},         {"max_open_files", offsetof(perf_limits, max_open_files)},
+    {"tmp_mib", offsetof(perf_limits, tmp_mib)},             {"max_result_bytes", offsetof(perf_limits, max_result_bytes)},
+    {"max_log_lines", offsetof(perf_limits, max_log_lines)}, {"max_log_bytes", offsetof(perf_limits, max_log_bytes)},
+};
+#define NLIMITS (sizeof limit_fields / sizeof *limit_fields)
+
+static uint32_t *limit_at(perf_limits *l, size_t i)
+{
+    return (uint32_t *)((char *)l + limit_fields[i].offset);
+}
+
+static int parse_limits(const json_t *o, perf_limits *l, char *why)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(o)) {
+        snprintf(why, 256, "limits must be an object");
+        return -1;
+    }
+    json_object_foreach((json_t *)o, key, v) {
+        size_t i = 0;
+        while (i < NLIMITS && strcmp(key, limit_fields[i].name)) i++;
+        if (i == NLIMITS || !json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX) {
+            snprintf(why, 256, "limits.%.64s: unknown, or not an integer in [0, 2^32)", key);
+            return -1;
+        }
+        *limit_at(l, i) = (uint32_t)json_integer_value(v);
+    }
+    return 0;
+}
+
+/* Decodes a base64 string field (absent: 0 and *out NULL). */
+static int b64_field(const json_t *v, uint8_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!v) return 0;
+    return json_is_string(v) ? b64_decode(json_string_value(v), json_string_length(v), out, n) : -1;
+}
+
+perf_err perf_request_parse(perf_request *q, const char *json, size_t n, char *why)
+{
+    memset(q, 0, sizeof *q);
+    json_error_t je;
+    json_t *j = json_loadb(json, n, JSON_REJECT_DUPLICATES, &je);
+    json_t *ts = json_object_get(j, "timestamp"), *in = json_object_get(j, "input"), *in_hex = json_object_get(j, "input_hex"),
+           *lim = json_object_get(j, "limits"), *bundle = json_object_get(j, "bundle"),
+           *file = json_object_get(j, "bundle_file");
+    const char *problem = NULL;
+    if (!json_is_object(j))
+        snprintf(why, 256, "request body is not a JSON object: %.200s", je.text);
+    else if (hex32(json_object_get(j, "task_id"), q->task.task_id) != 0)
+        problem = "task_id must be 0x + 64 hex digits";
+    else if (hex32(json_object_get(j, "function_id"), q->function_id) != 0)
+        problem = "function_id must be 0x + 64 hex digits";
+    else if (!json_is_integer(ts) || json_integer_value(ts) < 0)
+        problem = "timestamp must be a non-negative integer (unix seconds)";
+    else if ((in && in_hex) || b64_field(in, &q->input, &q->task.input_len) != 0)
+        problem = "input must be base64 (or use input_hex, not both)";
+    else if (in_hex && (!json_is_string(in_hex) || eth_hex_decode_alloc(&q->input, &q->task.input_len, json_string_value(in_hex),
+                                                                        json_string_length(in_hex)) != ETH_OK))
+        problem = "input_hex must be 0x-prefixed hex";
+    else if (q->task.input_len > PERF_MAX_INPUT_BYTES)
+        snprintf(why, 256, "input exceeds %zu bytes", PERF_MAX_INPUT_BYTES);
+    else if (lim && parse_limits(lim, &q->task.limits, why) != 0) {
+        /* why names the field */
+    } else if ((bundle && file) || b64_field(bundle, &q->bundle, &q->bundle_len) != 0)
+        problem = "bundle must be the base64 tarball (or use bundle_file, not both)";
+    else if (file && (!json_is_string(file) || !(q->bundle_file = strdup(json_string_value(file)))))
+        problem = "bundle_file must be a path";
+    else {
+        q->task.input = q->input;
+        q->task.timestamp = (uint64_t)json_integer_value(ts);
+        json_decref(j);
+        return PERF_OK;
+    }
+    if (problem) snprintf(why, 256, "%s", problem);
+    json_decref(j);
+    perf_request_free(q);
+    return PERF_ERR_ARG;
+}
+
+void perf_request_free(perf_request *q)
+{
+    if (!q) return;
+    free(q->input);
+    free(q->bundle);
+    free(q->bundle_file);
+    memset(q, 0, sizeof *q);
+}
+
+char *perf_request_encode(const uint8_t function_id[32], const uint8_t *bundle, size_t bundle_len, const perf_task *t)
+{
+    char task_hex[67], fid_hex[67];
+    char *input = b64_encode(t->input ? t->input : (const uint8_t *)"", t->input_len);
+    char *tar = bundle ? b64_encode(bundle, bundle_len) : NULL;
+    json_t *lim = json_object();
+    for (size_t i = 0; lim && i < NLIMITS; i++) {
+        uint32_t v = *limit_at((perf_limits *)&t->limits, i);
+        if (v) json_object_set_new(lim, limit_fields[i].name, json_integer(v));
+    }
+    json_t *j = input && lim && (!bundle || tar)
+                    ? json_pack("{s:s, s:s, s:I, s:s, s:O}", "task_id", eth_hex_encode(task_hex, t->task_id, 32), "function_id",
+                                eth_hex_encode(fid_hex, function_id, 32), "timestamp", (json_int_t)t->timestamp, "input",
+                                input, "limits", lim)
+                    : NULL;
+    if (j && tar) json_object_set_new(j, "bundle", json_string(tar));
+    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    json_decref(lim);
+    free(input);
+    free(tar);
+    return body;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Server: metrics                                                            */
 
 /* Latency buckets in seconds, for the Prometheus histogram. */
@@ -212,38 +340,6 @@ static void perf_err_reply(perf_server *s, reply *r, perf_err e, const char *det
                 detail ? detail : "");
 }
 
-static int hex32(const json_t *v, uint8_t out[32])
-{
-    return json_is_string(v) && eth_hex_decode_exact(out, 32, json_string_value(v)) == ETH_OK ? 0 : -1;
-}
-
-static const struct {
-    const char *name;
-    size_t offset;
-} limit_fields[] = {
-    {"timeout_ms", offsetof(perf_limits, timeout_ms)},       {"memory_mib", offsetof(perf_limits, memory_mib)},
-    {"max_procs", offsetof(perf_limits, max_procs)},         {"max_open_files", offsetof(perf_limits, max_open_files)},
-    {"tmp_mib", offsetof(perf_limits, tmp_mib)},             {"max_result_bytes", offsetof(perf_limits, max_result_bytes)},
-    {"max_log_lines", offsetof(perf_limits, max_log_lines)}, {"max_log_bytes", offsetof(perf_limits, max_log_bytes)},
-};
-
-static int parse_limits(const json_t *o, perf_limits *l, char *why, size_t why_len)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)o, key, v) {
-        size_t i = 0;
-        while (i < sizeof limit_fields / sizeof *limit_fields && strcmp(key, limit_fields[i].name)) i++;
-        if (i == sizeof limit_fields / sizeof *limit_fields || !json_is_integer(v) || json_integer_value(v) < 0 ||
-            json_integer_value(v) > UINT32_MAX) {
-            snprintf(why, why_len, "limits.%s: unknown, or not an integer in [0, 2^32)", key);
-            return -1;
-        }
-        *(uint32_t *)((char *)l + limit_fields[i].offset) = (uint32_t)json_integer_value(v);
-    }
-    return 0;
-}
-
 /* Reads a tarball the executor left in a file (capped like uploads). */
 static int read_file(const char *path, size_t cap, uint8_t **out, size_t *n)
 {
@@ -282,78 +378,50 @@ static perf_err add_bundle(perf_server *s, const uint8_t *tar, size_t n, const u
 static void execute(perf_server *s, const upload *u, reply *r)
 {
     double t0 = perf_now_ms();
-    json_error_t je;
-    json_t *j = json_loadb((const char *)u->body.data, u->body.len, JSON_REJECT_DUPLICATES, &je);
-    perf_task t = {0};
-    uint8_t fid[32], *input = NULL, *tar = NULL;
-    size_t tar_len = 0;
+    perf_request q;
     char why[BUNDLE_DETAIL_MAX] = "";
-    json_t *ts = json_object_get(j, "timestamp"), *in = json_object_get(j, "input"),
-           *in_hex = json_object_get(j, "input_hex"), *lim = json_object_get(j, "limits"),
-           *bundle = json_object_get(j, "bundle"), *bundle_file = json_object_get(j, "bundle_file");
-    if (!json_is_object(j)) {
-        error_reply(r, 400, "bad_request", "request body is not a JSON object: %s", je.text);
-    } else if (hex32(json_object_get(j, "task_id"), t.task_id) != 0) {
-        error_reply(r, 400, "bad_request", "task_id must be 0x + 64 hex digits");
-    } else if (hex32(json_object_get(j, "function_id"), fid) != 0) {
-        error_reply(r, 400, "bad_request", "function_id must be 0x + 64 hex digits");
-    } else if (!json_is_integer(ts) || json_integer_value(ts) < 0) {
-        error_reply(r, 400, "bad_request", "timestamp must be a non-negative integer (unix seconds)");
-    } else if ((in && in_hex) || (in && (!json_is_string(in) || b64_decode(json_string_value(in), json_string_length(in),
-                                                                         &input, &t.input_len) != 0))) {
-        error_reply(r, 400, "bad_request", "input must be base64 (or use input_hex, not both)");
-    } else if (in_hex && (!json_is_string(in_hex) || eth_hex_decode_alloc(&input, &t.input_len, json_string_value(in_hex),
-                                                                          json_string_length(in_hex)) != ETH_OK)) {
-        error_reply(r, 400, "bad_request", "input_hex must be 0x-prefixed hex");
-    } else if (t.input_len > PERF_MAX_INPUT_BYTES) {
-        error_reply(r, 400, "bad_request", "input exceeds %zu bytes", PERF_MAX_INPUT_BYTES);
-    } else if (lim && (!json_is_object(lim) || parse_limits(lim, &t.limits, why, sizeof why) != 0)) {
-        error_reply(r, 400, "bad_request", "%s", *why ? why : "limits must be an object");
-    } else if ((bundle && bundle_file) ||
-               (bundle && (!json_is_string(bundle) ||
-                           b64_decode(json_string_value(bundle), json_string_length(bundle), &tar, &tar_len) != 0))) {
-        error_reply(r, 400, "bad_request", "bundle must be the base64 tarball (or use bundle_file, not both)");
-    } else if (bundle_file && (!json_is_string(bundle_file) ||
-                               read_file(json_string_value(bundle_file), BUNDLE_DEFAULT_MAX_COMPRESSED, &tar, &tar_len) != 0)) {
-        error_reply(r, 400, "bad_request", "bundle_file must name a readable tarball");
-    } else {
-        t.input = input;
-        t.timestamp = (uint64_t)json_integer_value(ts);
-        bundle_info b;
-        int added = 0;
-        perf_err err = PERF_OK;
-        if (tar) {
-            err = add_bundle(s, tar, tar_len, fid, &b, &added, why);
-        } else if (bundle_cache_get(s->cache, fid, &b) != BUNDLE_OK) {
-            char hex[67];
-            err = PERF_ERR_BUNDLE_MISSING;
-            snprintf(why, sizeof why, "function %s", eth_hex_encode(hex, fid, 32));
-        }
-        perf_result res = {0};
-        if (!err) err = perf_pool_invoke(s->pool, &b, &t, &res);
-        if (err) {
-            perf_err_reply(s, r, err, why);
-        } else {
-            int cold = idset_add(&s->seen, fid) != 0 || added;
-            double ms = perf_now_ms() - t0;
-            observe(&s->m, b.runtime, res.outcome, cold, ms);
-            r->status = 200;
-            r->type = "application/json";
-            r->body = (char *)res.bytes; /* the result bytes, exactly as signed */
-            r->len = res.len;
-            set_header(r, "X-Faas-Outcome", "%s", perf_outcome_name(res.outcome));
-            set_header(r, "X-Faas-Cold", "%d", cold);
-            set_header(r, "X-Faas-Duration-Ms", "%.3f", ms);
-            set_header(r, "X-Faas-Runtime", "%s", bundle_runtime_name(b.runtime));
-            if (perf_log_enabled(PERF_LOG_DEBUG))
-                perf_log(PERF_LOG_DEBUG, "invocation", "{s:s, s:s, s:s, s:b, s:f}", "task",
-                         json_string_value(json_object_get(j, "task_id")), "runtime", bundle_runtime_name(b.runtime),
-                         "outcome", perf_outcome_name(res.outcome), "cold", cold, "ms", ms);
-        }
+    if (perf_request_parse(&q, (const char *)u->body.data, u->body.len, why) != PERF_OK) {
+        error_reply(r, 400, "bad_request", "%s", why);
+        return;
     }
-    free(input);
-    free(tar);
-    json_decref(j);
+    if (q.bundle_file && read_file(q.bundle_file, BUNDLE_DEFAULT_MAX_COMPRESSED, &q.bundle, &q.bundle_len) != 0) {
+        error_reply(r, 400, "bad_request", "bundle_file must name a readable tarball");
+        perf_request_free(&q);
+        return;
+    }
+    bundle_info b;
+    int added = 0;
+    perf_err err = PERF_OK;
+    char fid[67], task[67];
+    eth_hex_encode(fid, q.function_id, 32);
+    if (q.bundle) {
+        err = add_bundle(s, q.bundle, q.bundle_len, q.function_id, &b, &added, why);
+    } else if (bundle_cache_get(s->cache, q.function_id, &b) != BUNDLE_OK) {
+        err = PERF_ERR_BUNDLE_MISSING;
+        snprintf(why, sizeof why, "function %s", fid);
+    }
+    perf_result res = {0};
+    if (!err) err = perf_pool_invoke(s->pool, &b, &q.task, &res);
+    if (err) {
+        perf_err_reply(s, r, err, why);
+    } else {
+        int cold = idset_add(&s->seen, q.function_id) != 0 || added;
+        double ms = perf_now_ms() - t0;
+        observe(&s->m, b.runtime, res.outcome, cold, ms);
+        r->status = 200;
+        r->type = "application/json";
+        r->body = (char *)res.bytes; /* the result bytes, exactly as signed */
+        r->len = res.len;
+        set_header(r, "X-Faas-Outcome", "%s", perf_outcome_name(res.outcome));
+        set_header(r, "X-Faas-Cold", "%d", cold);
+        set_header(r, "X-Faas-Duration-Ms", "%.3f", ms);
+        set_header(r, "X-Faas-Runtime", "%s", bundle_runtime_name(b.runtime));
+        if (perf_log_enabled(PERF_LOG_DEBUG))
+            perf_log(PERF_LOG_DEBUG, "invocation", "{s:s, s:s, s:s, s:s, s:b, s:f}", "task",
+                     eth_hex_encode(task, q.task.task_id, 32), "function", fid, "runtime", bundle_runtime_name(b.runtime),
+                     "outcome", perf_outcome_name(res.outcome), "cold", cold, "ms", ms);
+    }
+    perf_request_free(&q);
 }
 
 static void bundle_endpoint(perf_server *s, const char *method, const char *hex, const upload *u, reply *r)
@@ -778,25 +846,7 @@ perf_err perf_client_execute(perf_client *c, const uint8_t function_id[32], cons
                              const perf_task *t, perf_result *out, char *detail)
 {
     if (!c || !function_id || !t || !out || (t->input_len && !t->input)) return PERF_ERR_ARG;
-    char task_hex[67], fid_hex[67];
-    char *input = b64_encode(t->input ? t->input : (const uint8_t *)"", t->input_len);
-    char *tar = bundle ? b64_encode(bundle, bundle_len) : NULL;
-    json_t *lim = json_object();
-    for (size_t i = 0; i < sizeof limit_fields / sizeof *limit_fields; i++) {
-        uint32_t v = *(const uint32_t *)((const char *)&t->limits + limit_fields[i].offset);
-        if (v) json_object_set_new(lim, limit_fields[i].name, json_integer(v));
-    }
-    json_t *j = input && (!bundle || tar)
-                    ? json_pack("{s:s, s:s, s:I, s:s, s:o}", "task_id", eth_hex_encode(task_hex, t->task_id, 32), "function_id",
-                                eth_hex_encode(fid_hex, function_id, 32), "timestamp", (json_int_t)t->timestamp, "input",
-                                input, "limits", lim)
-                    : NULL;
-    if (j && tar) json_object_set_new(j, "bundle", json_string(tar));
-    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (!j) json_decref(lim);
-    free(input);
-    free(tar);
+    char *body = perf_request_encode(function_id, bundle, bundle_len, t);
     if (!body) return PERF_ERR_NOMEM;
     /* Allow the function its whole time limit, plus the performer's own. */
     long timeout = (t->limits.timeout_ms ? (long)t->limits.timeout_ms : 600000L) + 30000L;

@@ -156,13 +156,11 @@ static int ends_with(const uint8_t *p, size_t n, const char *suffix)
     return n >= k && memcmp(p + n - k, suffix, k) == 0;
 }
 
-/* The runner's envelope: {"payload":…,"error":null} or
- * {"payload":…,"error":"…"}. Returns the outcome, or -1 for other bytes.
- * A shape check, not a parse: the runners write JSON.stringify's output,
+/* A shape check, not a parse: the runners write JSON.stringify's output,
  * which may hold lone-surrogate escapes ("\ud800") that strict parsers such
  * as jansson refuse. A raw '"' cannot occur inside a JSON string, so the
  * last raw `,"error":"` is the envelope's own. */
-static int check_envelope(const uint8_t *p, size_t n)
+int perf_envelope_outcome(const uint8_t *p, size_t n)
 {
     static const char head[] = "{\"payload\":", key[] = ",\"error\":\"";
     if (n < sizeof head || memcmp(p, head, sizeof head - 1) != 0) return -1;
@@ -202,7 +200,7 @@ void perf_exec_watch(perf_watch *w)
         for (int i = 0; i < 2; i++)
             if (p[i].revents && !read_into(fds[i], w, i == 0)) fds[i] = -1;
         /* The runner closes fd 3 right after a complete envelope. */
-        if (w->early && fds[0] < 0 && !w->killed && check_envelope(w->result.data, w->result.len) >= 0) {
+        if (w->early && fds[0] < 0 && !w->killed && perf_envelope_outcome(w->result.data, w->result.len) >= 0) {
             w->complete = 1;
             break;
         }
@@ -264,7 +262,7 @@ perf_err perf_exec_result(perf_watch *w, const perf_limits *l, int oom_killed, p
         snprintf(msg, sizeof msg, "Output limit exceeded (%u bytes)", l->max_result_bytes);
         return error_envelope(out, PERF_OUTCOME_LIMIT, msg) ? PERF_ERR_NOMEM : PERF_OK;
     }
-    int outcome = clean ? check_envelope(w->result.data, w->result.len) : -1;
+    int outcome = clean ? perf_envelope_outcome(w->result.data, w->result.len) : -1;
     if (outcome >= 0) {
         out->bytes = w->result.data;
         out->len = w->result.len;

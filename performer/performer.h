@@ -328,6 +328,29 @@ void perf_exec_watch_free(perf_watch *w);
  * On PERF_OK the result takes over w's buffer. */
 perf_err perf_exec_result(perf_watch *w, const perf_limits *l, int oom_killed, perf_result *out);
 
+/* The outcome a runner's envelope claims: PERF_OUTCOME_OK for
+ * {"payload":…,"error":null}, PERF_OUTCOME_ERROR for {"payload":…,"error":"…"},
+ * -1 for bytes of any other shape. */
+int perf_envelope_outcome(const uint8_t *p, size_t n);
+
+/* A POST /v1/execute body, parsed (api.c). */
+typedef struct {
+    perf_task task;             /* task.input points at input */
+    uint8_t function_id[32];
+    uint8_t *input;             /* owned */
+    uint8_t *bundle;            /* owned; NULL when not sent */
+    size_t bundle_len;
+    char *bundle_file;          /* owned; NULL when not named */
+} perf_request;
+
+/* Parses and checks a request body (n bytes of JSON). PERF_ERR_ARG with a
+ * one-line reason in why (256 bytes) for anything malformed; perf_request_free
+ * releases a parsed one. */
+perf_err perf_request_parse(perf_request *out, const char *json, size_t n, char *why);
+void perf_request_free(perf_request *r);
+/* The body perf_client_execute sends; caller frees. NULL when out of memory. */
+char *perf_request_encode(const uint8_t function_id[32], const uint8_t *bundle, size_t bundle_len, const perf_task *t);
+
 /* The fixed environment of every runtime process (NULL-terminated, static). */
 char *const *perf_runtime_env(void);
 

@@ -21,7 +21,7 @@
 
 typedef struct {
     pid_t pid;
-    char endpoint[64];
+    char endpoint[320];
     char cache[256];
 } performer;
 
@@ -31,27 +31,36 @@ static char key_path[256];
 
 #define OPERATOR_SECRET "operator-secret-5f2a"
 
-/* Starts bin/performer on a free loopback port with the given cache. Its
- * environment carries an operator secret no function may see. */
-static int start(performer *p, const char *cache)
+/* Starts bin/performer with the given cache, on a free loopback port or
+ * on the Unix socket unix_path. Its environment carries an operator
+ * secret no function may see. Returns once /health answers. */
+static int start(performer *p, const char *cache, const char *unix_path)
 {
-    char bin[512], listen[64], log[300];
-    int port = test_free_port();
+    char bin[512], listen[300], log[300];
     snprintf(bin, sizeof bin, "%s/performer", test_bin_dir());
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-    snprintf(p->endpoint, sizeof p->endpoint, "127.0.0.1:%d", port);
+    if (unix_path)
+        snprintf(listen, sizeof listen, "unix:%s", unix_path);
+    else
+        snprintf(listen, sizeof listen, "127.0.0.1:%d", test_free_port());
+    snprintf(p->endpoint, sizeof p->endpoint, "%s", listen);
     snprintf(p->cache, sizeof p->cache, "%s", cache);
-    snprintf(log, sizeof log, "%s/../performer-%d.log", cache, port);
+    snprintf(log, sizeof log, "%s/../performer-%d.log", cache, (int)getpid());
     setenv("OPERATOR_PRIVATE_KEY", OPERATOR_SECRET, 1);
     char *argv[] = {bin, "--listen", listen, "--cache-dir", (char *)cache, "--bundle-max-mib", "8", "--max-inflight", "16",
                     NULL};
     p->pid = test_spawn(argv, log);
     unsetenv("OPERATOR_PRIVATE_KEY");
-    if (p->pid < 0 || test_wait_port(port, 20000) != 0) {
-        fprintf(stderr, "  performer did not start; see %s\n", log);
-        return -1;
+    perf_client *c;
+    long status = 0;
+    if (p->pid < 0 || perf_client_new(&c, p->endpoint) != PERF_OK) return -1;
+    for (int i = 0; i < 400 && status != 200; i++) {
+        char *body = NULL;
+        if (perf_client_get(c, "/health", &status, &body) != PERF_OK) usleep(50000);
+        free(body);
     }
-    return 0;
+    perf_client_free(c);
+    if (status != 200) fprintf(stderr, "  performer did not start; see %s\n", log);
+    return status == 200 ? 0 : -1;
 }
 
 static perf_err client_exec(const bundle_info *b, const uint8_t *tar, size_t n, const perf_task *t, perf_result *r)
@@ -66,7 +75,7 @@ static void test_setup(void)
 {
     bundle_cache *c = pt_cache();
     REQUIRE(c);
-    REQUIRE(start(&main_perf, bundle_cache_path(c)) == 0);
+    REQUIRE(start(&main_perf, bundle_cache_path(c), NULL) == 0);
     REQUIRE(perf_client_new(&client, main_perf.endpoint) == PERF_OK);
     pt_exec = client_exec;
     /* A key file of the operator's, readable by root on the host. */
@@ -450,11 +459,13 @@ static void test_hostile_bundles(void)
 
 static void test_two_performers_agree(void)
 {
-    char dir[300];
+    /* The second one listens on a Unix socket. */
+    char dir[300], sock[320];
     snprintf(dir, sizeof dir, "%s/../cache2", main_perf.cache);
+    snprintf(sock, sizeof sock, "%s/../performer.sock", main_perf.cache);
     REQUIRE(mkdir(dir, 0700) == 0);
     performer second;
-    REQUIRE(start(&second, dir) == 0);
+    REQUIRE(start(&second, dir, sock) == 0);
     perf_client *c2;
     REQUIRE(perf_client_new(&c2, second.endpoint) == PERF_OK);
     static const pt_file fns[][1] = {
