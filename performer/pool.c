@@ -118,7 +118,8 @@ static perf_err zygote_start(perf_pool *p, zygote *z, char *detail)
         return se == SANDBOX_ERR_PERM ? PERF_ERR_SANDBOX : PERF_ERR_RUNTIME;
     }
     char version[80];
-    perf_err err = perf_zygote_configure(sv[0], p->cfg.allow_network, READY_WAIT_MS, version, sizeof version);
+    unsigned learned = 0;
+    perf_err err = perf_zygote_configure(sv[0], p->cfg.allow_network, READY_WAIT_MS, version, sizeof version, &learned);
     if (err) {
         close(sv[0]);
         syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -134,8 +135,8 @@ static perf_err zygote_start(perf_pool *p, zygote *z, char *detail)
     z->ready = 1;
     memcpy(z->version, version, sizeof version);
     pthread_mutex_unlock(&z->lock);
-    perf_log(PERF_LOG_INFO, "runtime ready", "{s:s, s:s, s:i}", "runtime", bundle_runtime_name(z->rt), "version",
-             version, "pid", (int)pid);
+    perf_log(PERF_LOG_INFO, "runtime ready", "{s:s, s:s, s:i, s:i}", "runtime", bundle_runtime_name(z->rt), "version",
+             version, "pid", (int)pid, "prefault_pages", (int)learned);
     return PERF_OK;
 }
 
