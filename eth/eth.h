@@ -138,17 +138,23 @@ int eth_u256_mul_u64(eth_u256 *r, const eth_u256 *a, uint64_t m);
 /* ------------------------------------------------------------------------ */
 /* RLP (Ethereum Yellow Paper, appendix B)                                    */
 
-/* Encoding appends to an eth_buf. A list is written by remembering
- * eth_rlp_list_begin()'s return and closing it with eth_rlp_list_end(). */
+/* Encoding appends to an eth_buf (errors: ETH_ERR_TOO_BIG past its cap,
+ * ETH_ERR_NOMEM). A list is written as
+ *     size_t l; eth_rlp_list_begin(b, &l); ...put the items...; eth_rlp_list_end(b, l);
+ * and lists nest. A list whose payload exceeds 55 bytes has its payload moved
+ * once (by 1..8 bytes) when closed; shorter lists move nothing. */
 ETH_WARN_UNUSED eth_err eth_rlp_put_bytes(eth_buf *b, const uint8_t *p, size_t n);
 /* An unsigned integer: big-endian, leading zeros stripped, 0 as the empty string. */
 ETH_WARN_UNUSED eth_err eth_rlp_put_u64(eth_buf *b, uint64_t v);
 ETH_WARN_UNUSED eth_err eth_rlp_put_u256(eth_buf *b, const eth_u256 *v);
-/* Starts a list; returns the offset to pass to eth_rlp_list_end (or sets *err). */
-size_t eth_rlp_list_begin(eth_buf *b);
+/* Starts a list; *begin gets the offset to pass to eth_rlp_list_end. */
+ETH_WARN_UNUSED eth_err eth_rlp_list_begin(eth_buf *b, size_t *begin);
+/* Closes the list started at begin (ETH_ERR_ARG if begin is not inside b). */
 ETH_WARN_UNUSED eth_err eth_rlp_list_end(eth_buf *b, size_t begin);
 
-/* Decoding is zero-copy: items point into the caller's input. */
+/* Decoding is zero-copy: items point into the caller's input. Validation is
+ * per level: eth_rlp_decode checks the outer item, eth_rlp_list_next each
+ * item as the iteration reaches it (a consumer walks what it reads anyway). */
 typedef struct {
     int is_list;
     const uint8_t *p;   /* payload (string bytes, or the list's concatenated items) */
