@@ -176,48 +176,77 @@ ETH_WARN_UNUSED eth_err eth_rlp_list_next(const eth_rlp_item *list, size_t *off,
 /* Types are written as in Solidity signatures: "uint256", "int8", "address",
  * "bool", "bytes32", "bytes", "string", "uint32[]", "bytes32[3]", and tuples
  * "(address,(address,uint32),bytes)", nested and in arrays "(uint256,bytes)[]".
- * A list of types is written as a tuple: "(bytes32,bytes)".
+ * "uint"/"int" mean uint256/int256. Not supported: fixedMxN, function, and the
+ * zero-size types T[0] and () inside other types (Solidity rejects them too).
+ * A list of types is written as a tuple: "(bytes32,bytes)" (any other type T
+ * reads as the one-element list (T)). Components may carry names, and data
+ * locations are ignored: "(bytes32 taskHash, bytes calldata result)".
  *
  * Values are jansson JSON values, as `cast abi-encode` takes them:
- *   uintN/intN : JSON integer, or string in decimal ("-5", "1000") or hex ("0x1f")
+ *   uintN/intN : JSON integer, or string in decimal ("-5", "1000") or hex ("0x1f", "-0x1f")
  *   address    : "0x" + 40 hex digits (checksum verified when mixed case)
  *   bool       : true / false
- *   bytesN/bytes: "0x…" hex string
+ *   bytesN     : "0x" + exactly 2N hex digits
+ *   bytes      : "0x…" hex string
  *   string     : JSON string (UTF-8)
  *   arrays and tuples: JSON arrays
  * Decoding yields the same shapes with canonical forms: integers as decimal
- * strings, addresses EIP-55 checksummed, bytes as lowercase "0x" hex. */
+ * strings, addresses EIP-55 checksummed, bytes as lowercase "0x" hex.
+ *
+ * Errors: ETH_ERR_ABI for a type string that does not parse (or exceeds a cap
+ * below), a value out of range for its type or of the wrong length (bytesN),
+ * and data that is not a valid encoding; ETH_ERR_JSON for a value of the wrong
+ * JSON kind or an array of the wrong length; ETH_ERR_HEX for malformed hex;
+ * ETH_ERR_KEY for a malformed address or a wrong EIP-55 checksum;
+ * ETH_ERR_TOO_BIG past ETH_ABI_MAX_DATA / ETH_ABI_MAX_VALUES or the output's cap. */
 
-/* Appends abi.encode(values...) for the tuple type `types` to out. */
+#define ETH_ABI_MAX_TYPE_LEN 4096           /* characters in a type string or declaration */
+#define ETH_ABI_MAX_DEPTH 32                /* nesting of tuples and arrays, the list included: "((bool)[])" is 3 */
+#define ETH_ABI_MAX_DATA ETH_BUF_MAX_DEFAULT /* bytes of ABI data decoded; also the largest static type */
+#define ETH_ABI_MAX_VALUES ((size_t)1 << 20) /* values (elements, components) one decode may produce */
+
+/* Appends abi.encode(values...) for the tuple type `types` to out; values is
+ * a JSON array with one entry per component. On failure out is unchanged. */
 ETH_WARN_UNUSED eth_err eth_abi_encode(eth_buf *out, const char *types, const json_t *values);
 /* Decodes data as abi.encode(types); *out is a JSON array, caller decrefs.
- * Rejects out-of-range offsets and lengths, dirty padding of addresses, bools and
- * small ints, and trailing garbage is allowed only as Solidity allows it. */
+ * Only the strict (canonical) encoding is accepted, as the ABI spec's "strict
+ * encoding mode" defines it and Solidity produces it: every offset points
+ * exactly where the previous tail ends, lengths stay within the data, and the
+ * padding of addresses, bools, intN/uintN, bytesN, bytes and strings is clean.
+ * Strings must be valid UTF-8. Bytes after the complete encoding are ignored,
+ * as Solidity's decoder ignores them. Work and output are linear in n. */
 ETH_WARN_UNUSED eth_err eth_abi_decode(json_t **out, const char *types, const uint8_t *data, size_t n);
 
-/* keccak256(signature)[0..4], e.g. "submitResult(bytes32,bytes,bytes)". */
+/* keccak256(signature)[0..4] of the text as given, e.g. "submitResult(bytes32,bytes,bytes)". */
 void eth_abi_selector(uint8_t out[4], const char *signature);
-/* keccak256(signature), e.g. "TaskVerified(address,bytes32,address,uint32,bytes,bytes)". */
+/* keccak256(signature) of the text as given, e.g. "TaskVerified(address,bytes32,address,uint32,bytes,bytes)". */
 void eth_abi_event_topic(uint8_t out[32], const char *signature);
-/* Appends selector(fn_signature) + abi.encode(args) to out; fn_signature is
- * "name(type,...)" and args a JSON array. */
+/* Appends selector + abi.encode(args) to out. fn_signature is "name(type,...)",
+ * parameter names allowed; the selector hashes its canonical form (names and
+ * spaces dropped, uint -> uint256). args is a JSON array (NULL: no arguments).
+ * On failure out is unchanged. */
 ETH_WARN_UNUSED eth_err eth_abi_encode_call(eth_buf *out, const char *fn_signature, const json_t *args);
 
 /* Decodes an event log. event_decl lists parameters with names and "indexed":
  * "TaskCreated(address indexed creator, bytes32 indexed taskHash, ...)".
- * Checks topics[0] against the canonical signature's topic, then returns an
- * object {name: value} (indexed dynamic types give their 32-byte topic hash).
- * Caller decrefs *out. */
+ * Checks topics[0] against the canonical signature's topic (ETH_ERR_NOT_FOUND:
+ * the log is another event) and the number of topics (ETH_ERR_ABI), then
+ * returns an object {name: value} (unnamed parameters are "arg<i>", i its
+ * position). Indexed parameters of up to 32 bytes are decoded from their
+ * topic; indexed bytes, strings, arrays and tuples give the 32-byte topic hash
+ * as hex. Anonymous events are not supported. Caller decrefs *out. */
 ETH_WARN_UNUSED eth_err eth_abi_decode_log(json_t **out, const char *event_decl, const uint8_t (*topics)[32],
                                            size_t n_topics, const uint8_t *data, size_t n);
 
 /* Describes revert data in one line, caller frees with free():
- *   Error(string)   -> the reason text, e.g. "Function not found"
+ *   Error(string)   -> the reason text, e.g. "Function not found" (control
+ *                      bytes escaped as \xNN, cut after 512 bytes with "...")
  *   Panic(uint256)  -> "panic 0x11 (arithmetic underflow or overflow)"
  *   custom error    -> "Name(arg, ...)" when its declaration is in
  *                      custom_errors (NULL-terminated list of signatures such as
  *                      "InvalidTaskStatus(uint8,uint8)"), else "custom error 0x12345678"
- *   empty           -> "reverted without a reason" */
+ *   empty           -> "reverted without a reason"
+ * Malformed data is described as such. NULL only when out of memory. */
 char *eth_abi_describe_revert(const uint8_t *data, size_t n, const char *const *custom_errors);
 
 /* ------------------------------------------------------------------------ */
