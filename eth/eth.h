@@ -262,11 +262,17 @@ typedef struct {
     eth_address address;    /* keccak256(pubkey)[12..32] */
 } eth_key;
 
-/* From 32 raw bytes; rejects 0 and values >= the curve order. */
+/* From 32 raw bytes; rejects 0 and values >= the curve order (ETH_ERR_KEY).
+ * secret may point into k->secret. */
 ETH_WARN_UNUSED eth_err eth_key_from_secret(eth_key *k, const uint8_t secret[32]);
 /* From "0x…" or bare 64-hex-digit text; whitespace/newline at the end tolerated
- * (key files). The text is not retained. */
+ * (key files). Anything else is ETH_ERR_KEY. The text is not retained, and the
+ * decoded copy is wiped; wiping the text is the caller's business. */
 ETH_WARN_UNUSED eth_err eth_key_from_hex(eth_key *k, const char *hex);
+/* A fresh random key from the kernel's CSPRNG (getrandom); ETH_ERR_KEY if it
+ * cannot be read. */
+ETH_WARN_UNUSED eth_err eth_key_generate(eth_key *k);
+/* Zeroes the whole key (secret, public key, address). */
 void eth_key_wipe(eth_key *k);
 
 /* EIP-55 checksummed "0x…" text; out must hold 43 bytes. Returns out. */
@@ -276,8 +282,11 @@ char *eth_address_to_hex(char out[43], const eth_address *a);
 ETH_WARN_UNUSED eth_err eth_address_parse(eth_address *a, const char *text);
 
 /* Recoverable ECDSA over a 32-byte hash (RFC 6979 nonces, low-s).
- * sig = r(32) || s(32) || recid(1, 0 or 1). */
+ * sig = r(32) || s(32) || recid(1, 0 or 1); add 27 for the v of eth_sign /
+ * `cast wallet sign`. ETH_ERR_NOMEM if the secp256k1 context cannot be made. */
 ETH_WARN_UNUSED eth_err eth_sign_hash(uint8_t sig[65], const eth_key *k, const uint8_t hash[32]);
+/* The signer's address. ETH_ERR_SIG for r or s out of range, high s (EIP-2),
+ * recid other than 0/1, or no recoverable key. */
 ETH_WARN_UNUSED eth_err eth_recover_address(eth_address *out, const uint8_t hash[32], const uint8_t sig[65]);
 
 /* ------------------------------------------------------------------------ */
@@ -301,11 +310,17 @@ typedef struct {
 } eth_tx;
 
 /* The hash that is signed: keccak256 of the EIP-155 legacy preimage
- * (nonce, gasPrice, gas, to, value, data, chainId, 0, 0) or of
- * 0x02 || rlp([chainId, nonce, tip, maxFee, gas, to, value, data, accessList]). */
+ * rlp([nonce, gasPrice, gas, to, value, data, chainId, 0, 0]) (chain_id 0: the
+ * pre-EIP-155 six fields) or of
+ * 0x02 || rlp([chainId, nonce, tip, maxFee, gas, to, value, data, accessList]).
+ * The access list is always empty. ETH_ERR_ARG for an unknown type or NULL
+ * data with a length. */
 ETH_WARN_UNUSED eth_err eth_tx_signing_hash(uint8_t hash[32], const eth_tx *tx);
 /* Signs tx with k and appends the raw transaction (what eth_sendRawTransaction
- * takes) to raw; tx_hash (may be NULL) gets keccak256 of it. */
+ * takes) to raw; tx_hash (may be NULL) gets keccak256 of it (the transaction
+ * hash nodes report). Legacy v = recid + 35 + 2 * chainId (EIP-155), or 27 +
+ * recid when chain_id is 0; EIP-1559 carries yParity = recid. On failure raw
+ * is unchanged. */
 ETH_WARN_UNUSED eth_err eth_tx_sign(eth_buf *raw, uint8_t tx_hash[32], const eth_tx *tx, const eth_key *k);
 
 /* ------------------------------------------------------------------------ */
