@@ -26,6 +26,7 @@
 static const uint8_t SEL_ERROR[4] = { 0x08, 0xc3, 0x79, 0xa0 }; /* Error(string) */
 static const uint8_t SEL_PANIC[4] = { 0x4e, 0x48, 0x7b, 0x71 }; /* Panic(uint256) */
 
+/* The word-sized elementary kinds come first: kind <= K_FBYTES means "fits one word". */
 enum abi_kind { K_UINT, K_INT, K_ADDRESS, K_BOOL, K_FBYTES, K_BYTES, K_STRING, K_ARRAY, K_FARRAY, K_TUPLE };
 
 typedef struct {

@@ -122,7 +122,9 @@ typedef struct {
 void eth_u256_from_u64(eth_u256 *r, uint64_t v);
 /* Returns 1 and sets *v when r fits in 64 bits, else 0. */
 int eth_u256_to_u64(const eth_u256 *r, uint64_t *v);
-/* Parses decimal ("123") or hex ("0x7b"); rejects overflow, signs, spaces. */
+/* Parses decimal ("123") or hex ("0x7b"), leading zeros allowed. Signs,
+ * spaces, other characters and empty digits are ETH_ERR_ARG; values of 2^256
+ * or more are ETH_ERR_TOO_BIG. */
 ETH_WARN_UNUSED eth_err eth_u256_parse(eth_u256 *r, const char *s);
 /* Decimal digits + NUL; out must hold 79 bytes. Returns out. */
 char *eth_u256_to_dec(char *out, const eth_u256 *a);

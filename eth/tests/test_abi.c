@@ -482,6 +482,15 @@ static void test_hostile_data(void)
     /* Data beyond the cap is refused before it is read. */
     json_t *o = NULL;
     CHECK_INT(eth_abi_decode(&o, "(uint8)", (const uint8_t *)"", ETH_ABI_MAX_DATA + 1), ETH_ERR_TOO_BIG);
+    /* An array with more elements than ETH_ABI_MAX_VALUES (the data really
+     * holds them: zero pages, never touched) is refused before any is built. */
+    size_t big = 64 + 32 * (ETH_ABI_MAX_VALUES + 1);
+    uint8_t *zeros = calloc(1, big);
+    REQUIRE(zeros);
+    zeros[31] = 0x20;
+    for (int i = 0; i < 8; i++) zeros[63 - i] = (uint8_t)((uint64_t)(ETH_ABI_MAX_VALUES + 1) >> (8 * i));
+    CHECK_INT(eth_abi_decode(&o, "(uint8[])", zeros, big), ETH_ERR_TOO_BIG);
+    free(zeros);
 }
 
 static void test_decode_values(void)
