@@ -323,6 +323,7 @@ typedef struct {
     int pidfd;
     int sock;       /* stems: the zygote's end of the socket the job comes on */
     int status;     /* children: the job's status socket */
+    int ready;      /* stems: set up and waiting (it said so on sock) */
 } proc;
 
 typedef struct {
@@ -397,6 +398,10 @@ static int fork_stem(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, co
     pid_t pid = sandbox_fork_stem(sb, close_fds, n, &pidfd);
     if (pid == 0) {
         populate();
+        /* Ready: new namespaces can take milliseconds while the kernel
+         * tears down others; the zygote prefers stems that are past that. */
+        ssize_t ignored = send(sv[1], "R", 1, MSG_NOSIGNAL);
+        (void)ignored;
         zmsg m;
         int fds[MAX_FDS];
         int nfds = recv_msg(sv[1], &m, fds, 0);
@@ -413,7 +418,7 @@ static int fork_stem(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, co
         close(sv[0]);
         return -1;
     }
-    stems->v[stems->n++] = (proc){pid, pidfd, sv[0], -1};
+    stems->v[stems->n++] = (proc){pid, pidfd, sv[0], -1, 0};
     return 0;
 }
 
@@ -432,8 +437,14 @@ static int start_job(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, co
     }
     proc c = {.pid = -1, .sock = -1, .status = status};
     while (c.pid < 0 && stems->n) {
-        proc st = stems->v[0];
-        forget(stems, 0);
+        size_t pick = 0; /* a ready one if any, else the oldest */
+        for (size_t i = 0; i < stems->n; i++)
+            if (stems->v[i].ready) {
+                pick = i;
+                break;
+            }
+        proc st = stems->v[pick];
+        forget(stems, pick);
         if (send_msg(st.sock, m, fds + 1, (size_t)nfds - 1) == 0) {
             c.pid = st.pid;
             c.pidfd = st.pidfd;
@@ -504,11 +515,12 @@ int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *h)
     static proc child_slots[PERF_ZYGOTE_MAX_CHILDREN], stem_slots[PERF_ZYGOTE_STEMS];
     procs cs = {child_slots, 0, PERF_ZYGOTE_MAX_CHILDREN}, stems = {stem_slots, 0, PERF_ZYGOTE_STEMS};
     for (;;) {
-        struct pollfd p[1 + PERF_ZYGOTE_MAX_CHILDREN + PERF_ZYGOTE_STEMS];
+        struct pollfd p[1 + PERF_ZYGOTE_MAX_CHILDREN + 2 * PERF_ZYGOTE_STEMS];
         size_t n = 0;
         p[n++] = (struct pollfd){ctl, POLLIN, 0};
         for (size_t i = 0; i < cs.n; i++) p[n++] = (struct pollfd){cs.v[i].pidfd, POLLIN, 0};
         for (size_t i = 0; i < stems.n; i++) p[n++] = (struct pollfd){stems.v[i].pidfd, POLLIN, 0};
+        for (size_t i = 0; i < stems.n; i++) p[n++] = (struct pollfd){stems.v[i].ready ? -1 : stems.v[i].sock, POLLIN, 0};
         /* Stems are made when nothing else is waiting. */
         int r = poll(p, n, stems.n < stems.cap ? 0 : -1);
         if (r < 0) {
@@ -518,6 +530,10 @@ int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *h)
         if (r == 0) {
             if (fork_stem(sb, ctl, &cs, &stems, h) == 1) break;
             continue;
+        }
+        for (size_t i = 0; i < stems.n; i++) {
+            char b;
+            if (p[1 + cs.n + stems.n + i].revents && recv(stems.v[i].sock, &b, 1, MSG_DONTWAIT) == 1) stems.v[i].ready = 1;
         }
         /* Exits first (from the end, since forget moves the last entry). */
         for (size_t i = stems.n; i-- > 0;)
