@@ -238,7 +238,8 @@ typedef struct {
 } perf_pool_config;
 
 /* The most invocations one zygote runs at once, and how many children it
- * keeps forked ahead (in fresh namespaces, waiting for a job). */
+ * keeps forked ahead (in fresh namespaces and their cgroup, waiting for a
+ * job). The performer gives each zygote a cgroup slot for each. */
 #define PERF_ZYGOTE_MAX_CHILDREN 64
 #define PERF_ZYGOTE_STEMS 2
 
@@ -388,19 +389,21 @@ int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *hoo
 /* In the probe: reports the pages it wrote to the zygote and exits. */
 void perf_zygote_probe_done(void) __attribute__((noreturn));
 
-/* Performer side. Sends the configuration and waits up to timeout_ms for
- * READY; version receives the zygote's runtime version and learned_pages
- * how many pages its probe found a call writes. */
-perf_err perf_zygote_configure(int ctl, int allow_network, int timeout_ms, char *version, size_t version_len,
-                               unsigned *learned_pages);
-/* Submits a job: the bundle's directory name in the cache, its limits, the
- * child's fds 0..3 and the cgroup.procs files it joins. *status_fd is the
- * job's status socket (CLOEXEC, the caller closes it). */
-perf_err perf_zygote_submit(int ctl, const char *bundle, const sandbox_limits *lim, const int fds[4], const int *cgroup,
-                            size_t ncgroup, int *status_fd);
-/* Waits for the child to be forked: *pidfd is its pidfd (for killing).
- * PERF_ERR_SANDBOX with *err = errno if the zygote could not fork it. */
-perf_err perf_zygote_started(int status_fd, int timeout_ms, int *pidfd, int *err);
+/* Performer side. Sends the configuration and the zygote's cgroup slots
+ * (nslots of them, each the files of sandbox_cgroup_files; none without
+ * cgroups) and waits up to timeout_ms for READY; version receives the
+ * zygote's runtime version and learned_pages how many pages its probe found
+ * a call writes. */
+perf_err perf_zygote_configure(int ctl, int allow_network, const int (*slots)[SANDBOX_CGROUP_FILES], size_t nslots,
+                               int timeout_ms, char *version, size_t version_len, unsigned *learned_pages);
+/* Submits a job: the bundle's directory name in the cache, its limits and
+ * the child's fds 0..3. *status_fd is the job's status socket (CLOEXEC,
+ * the caller closes it). */
+perf_err perf_zygote_submit(int ctl, const char *bundle, const sandbox_limits *lim, const int fds[4], int *status_fd);
+/* Waits for the child to be forked: *pidfd is its pidfd (for killing) and
+ * *slot the index of the cgroup slot it runs in (-1: none). PERF_ERR_SANDBOX
+ * with *err = errno if the zygote could not fork it. */
+perf_err perf_zygote_started(int status_fd, int timeout_ms, int *pidfd, int *slot, int *err);
 /* Non-blocking: 1 with *wstatus once the child exited, 0 if not yet, -1 if
  * the zygote is gone. Fits perf_watch.reap. */
 int perf_zygote_reap(int status_fd, int *wstatus);

@@ -1,11 +1,13 @@
 /* pool.c - the engine of bin/performer: warm zygotes per runtime, started
- * in their sandbox root and restarted when they die, and invocation slots
- * (one cgroup each) that bound how many functions run at once.
+ * in their sandbox root and restarted when they die, each with its cgroup
+ * slots (a memory and a pids cgroup for every process it may have at once:
+ * its stems join one while they wait), and a bound on the invocations in
+ * flight.
  *
- * One invocation: take a slot, set its cgroup limits, write the request to
- * a memfd, hand the zygote the fds of the child-to-be, learn its pidfd,
- * watch it (exec.c), and turn how it ended into the result. The call never
- * waits for a runtime to boot: the zygote is up before the first request.
+ * One invocation: wait for room, write the request to a memfd, hand the
+ * zygote the fds of the child-to-be, learn its pidfd and slot, watch it
+ * (exec.c), and turn how it ended into the result. The call never waits for
+ * a runtime to boot: the zygote is up before the first request.
  */
 #include "performer.h"
 
@@ -26,10 +28,11 @@
 #include <unistd.h>
 
 #define MAX_ZYGOTES 8
-/* How long a call waits for a zygote being (re)started, for a free slot,
- * and for its child to be forked. */
+#define MAX_SLOTS (PERF_ZYGOTE_MAX_CHILDREN + PERF_ZYGOTE_STEMS)
+/* How long a call waits for a zygote being (re)started, for room among the
+ * invocations in flight, and for its child to be forked. */
 #define READY_WAIT_MS 20000
-#define SLOT_WAIT_MS 30000
+#define ROOM_WAIT_MS 30000
 #define FORK_WAIT_MS 10000
 
 typedef struct {
@@ -42,20 +45,15 @@ typedef struct {
     unsigned restarts;
     unsigned failures;      /* consecutive failed starts, for the backoff */
     double next_start;      /* perf_now_ms() before which no restart */
+    sandbox_cgroup *cg[MAX_SLOTS];  /* its slots (none without cgroups) */
+    unsigned ncg;
+    uint64_t oom_seen[MAX_SLOTS];   /* OOM kills seen in each slot so far */
 } zygote;
 
-typedef struct {
-    sandbox_cgroup *cg;
-    uint64_t memory;        /* limits currently written to cg */
-    uint32_t procs;
-    int busy;
-} slot;
-
 /* An invocation whose result was sent while its process was still ending:
- * the monitor reaps it, and only then frees its slot (and its cgroup). */
+ * the monitor reaps it, and only then counts it out of flight. */
 typedef struct {
     int status, pidfd;
-    slot *s;
     double deadline;        /* SIGKILL if still there then */
 } ending;
 
@@ -68,10 +66,9 @@ struct perf_pool {
     zygote z[BUNDLE_RUNTIME__COUNT][MAX_ZYGOTES];
     unsigned nz[BUNDLE_RUNTIME__COUNT];
     atomic_uint rr;
-    pthread_mutex_t lock;   /* slots and zygote readiness changes */
+    pthread_mutex_t lock;   /* inflight, endings, zygote readiness changes */
     pthread_cond_t changed;
-    slot *slots;
-    unsigned nslots, inflight;
+    unsigned inflight;
     sandbox_cgroup *cg_parent;
     ending *endings;        /* max_inflight of them, under lock */
     unsigned nendings;
@@ -122,7 +119,13 @@ static perf_err zygote_start(perf_pool *p, zygote *z, char *detail)
     }
     char version[80];
     unsigned learned = 0;
-    perf_err err = perf_zygote_configure(sv[0], p->cfg.allow_network, READY_WAIT_MS, version, sizeof version, &learned);
+    int slots[MAX_SLOTS][SANDBOX_CGROUP_FILES];
+    for (unsigned i = 0; i < z->ncg; i++) {
+        sandbox_cgroup_files(z->cg[i], slots[i]);
+        z->oom_seen[i] = sandbox_cgroup_oom_kills(z->cg[i]);
+    }
+    perf_err err = perf_zygote_configure(sv[0], p->cfg.allow_network, (const int (*)[SANDBOX_CGROUP_FILES])slots, z->ncg,
+                                         READY_WAIT_MS, version, sizeof version, &learned);
     if (err) {
         close(sv[0]);
         syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -177,7 +180,6 @@ static size_t tend_endings(perf_pool *p, struct pollfd *fds, const short *revent
         if (revents && revents[i] && perf_zygote_reap(e->status, &wstatus) != 0) {
             close(e->status);
             close(e->pidfd);
-            e->s->busy = 0;
             p->inflight--;
             *e = p->endings[--p->nendings];
             pthread_cond_broadcast(&p->changed);
@@ -255,7 +257,7 @@ static void *monitor(void *arg)
         }
         for (size_t i = 0; i < nz; i++)
             if (fds[2 + i].revents) zygote_reap(p, who[i]);
-        memset(ending_revents, 0, (p->nslots + 1) * sizeof *ending_revents);
+        memset(ending_revents, 0, (p->cfg.max_inflight + 1) * sizeof *ending_revents);
         for (size_t i = 0; i < nend; i++) ending_revents[which[i]] = fds[first_ending + i].revents;
         if (nend) tend_endings(p, fds, ending_revents, 0, which);
     }
@@ -297,31 +299,24 @@ static zygote *pick(perf_pool *p, bundle_runtime rt)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Slots                                                                      */
+/* Room for an invocation                                                     */
 
-static slot *slot_take(perf_pool *p)
+static int room_take(perf_pool *p)
 {
     struct timespec deadline;
-    timeout_at(&deadline, SLOT_WAIT_MS);
+    timeout_at(&deadline, ROOM_WAIT_MS);
     pthread_mutex_lock(&p->lock);
-    slot *s = NULL;
-    while (!s) {
-        for (unsigned i = 0; i < p->nslots && !s; i++)
-            if (!p->slots[i].busy) s = &p->slots[i];
-        if (!s && pthread_cond_timedwait(&p->changed, &p->lock, &deadline) == ETIMEDOUT) break;
-    }
-    if (s) {
-        s->busy = 1;
-        p->inflight++;
-    }
+    int ok = 1;
+    while (p->inflight >= p->cfg.max_inflight && ok)
+        ok = pthread_cond_timedwait(&p->changed, &p->lock, &deadline) != ETIMEDOUT;
+    if (ok) p->inflight++;
     pthread_mutex_unlock(&p->lock);
-    return s;
+    return ok;
 }
 
-static void slot_give(perf_pool *p, slot *s)
+static void room_give(perf_pool *p)
 {
     pthread_mutex_lock(&p->lock);
-    s->busy = 0;
     p->inflight--;
     pthread_cond_broadcast(&p->changed);
     pthread_mutex_unlock(&p->lock);
@@ -363,34 +358,24 @@ perf_err perf_pool_start(perf_pool **out, const perf_pool_config *cfg, char *det
         return err ? err : PERF_ERR_IO;
     }
 
-    /* Slots, with a cgroup each when the memory and pids controllers can
-     * be used; without them memory is bounded only by V8's heap limit and
-     * processes by RLIMIT_NPROC. */
-    p->nslots = p->cfg.max_inflight;
-    p->slots = calloc(p->nslots, sizeof *p->slots);
-    p->endings = calloc(p->nslots, sizeof *p->endings);
-    p->pollfds = calloc(2 + BUNDLE_RUNTIME__COUNT * MAX_ZYGOTES + p->nslots, sizeof *p->pollfds);
-    p->which = calloc(p->nslots + 1, sizeof *p->which);
-    p->ending_revents = calloc(p->nslots + 1, sizeof *p->ending_revents);
-    if (!p->slots || !p->endings || !p->pollfds || !p->which || !p->ending_revents) {
+    p->endings = calloc(p->cfg.max_inflight, sizeof *p->endings);
+    p->pollfds = calloc(2 + BUNDLE_RUNTIME__COUNT * MAX_ZYGOTES + p->cfg.max_inflight, sizeof *p->pollfds);
+    p->which = calloc(p->cfg.max_inflight + 1, sizeof *p->which);
+    p->ending_revents = calloc(p->cfg.max_inflight + 1, sizeof *p->ending_revents);
+    if (!p->endings || !p->pollfds || !p->which || !p->ending_revents) {
         perf_pool_stop(p);
         return PERF_ERR_NOMEM;
     }
+    /* Each zygote's slots, a cgroup for every process it may have at once,
+     * when the memory and pids controllers can be used; without them memory
+     * is bounded only by V8's heap limit and processes by RLIMIT_NPROC. */
     char name[64], sd[SANDBOX_DETAIL_MAX] = "";
     snprintf(name, sizeof name, "faas-performer-%d", (int)getpid());
-    if (!p->cfg.no_cgroups && sandbox_cgroup_new(&p->cg_parent, NULL, name, sd) == SANDBOX_OK) {
-        for (unsigned i = 0; i < p->nslots; i++) {
-            snprintf(name, sizeof name, "slot-%u", i);
-            if (sandbox_cgroup_new(&p->slots[i].cg, p->cg_parent, name, sd) != SANDBOX_OK) {
-                if (detail) snprintf(detail, 256, "cgroup: %s", sd);
-                perf_pool_stop(p);
-                return PERF_ERR_SANDBOX;
-            }
-        }
-    } else if (!p->cfg.no_cgroups) {
+    if (!p->cfg.no_cgroups && sandbox_cgroup_new(&p->cg_parent, NULL, name, sd) != SANDBOX_OK) {
         perf_log(PERF_LOG_WARN, "no cgroups: memory and process limits are not enforced", "{s:s}", "detail", sd);
     }
-
+    unsigned per_zygote = (p->cfg.max_inflight < PERF_ZYGOTE_MAX_CHILDREN ? p->cfg.max_inflight : PERF_ZYGOTE_MAX_CHILDREN) +
+                          PERF_ZYGOTE_STEMS;
     for (int r = 0; r < BUNDLE_RUNTIME__COUNT; r++) {
         if (p->cfg.runtime_mask && !(p->cfg.runtime_mask & (1u << r))) continue;
         for (unsigned i = 0; i < p->cfg.zygotes; i++) {
@@ -398,6 +383,14 @@ perf_err perf_pool_start(perf_pool **out, const perf_pool_config *cfg, char *det
             z->rt = (bundle_runtime)r;
             z->pidfd = z->ctl = -1;
             pthread_mutex_init(&z->lock, NULL);
+            for (unsigned k = 0; p->cg_parent && k < per_zygote; k++, z->ncg++) {
+                snprintf(name, sizeof name, "%s-%u-%u", bundle_runtime_name(z->rt), i, k);
+                if (sandbox_cgroup_new(&z->cg[k], p->cg_parent, name, sd) != SANDBOX_OK) {
+                    if (detail) snprintf(detail, 256, "cgroup: %s", sd);
+                    perf_pool_stop(p);
+                    return PERF_ERR_SANDBOX;
+                }
+            }
             if ((err = zygote_start(p, z, detail)) != PERF_OK) {
                 perf_pool_stop(p);
                 return err;
@@ -429,10 +422,10 @@ void perf_pool_stop(perf_pool *p)
                 waitid(P_PIDFD, (id_t)z->pidfd, &(siginfo_t){0}, WEXITED);
                 close(z->pidfd);
             }
+            for (unsigned k = 0; k < z->ncg; k++) sandbox_cgroup_free(z->cg[k]);
             pthread_mutex_destroy(&z->lock);
         }
     }
-    for (unsigned i = 0; i < p->nslots; i++) sandbox_cgroup_free(p->slots[i].cg);
     sandbox_cgroup_free(p->cg_parent);
     for (unsigned i = 0; i < p->nendings; i++) { /* the zygotes are gone: so are these */
         close(p->endings[i].status);
@@ -444,7 +437,6 @@ void perf_pool_stop(perf_pool *p)
     }
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->changed);
-    free(p->slots);
     free(p->endings);
     free(p->pollfds);
     free(p->which);
@@ -496,43 +488,30 @@ perf_err perf_pool_invoke(perf_pool *p, const bundle_info *b, const perf_task *t
     perf_limits l = t->limits;
     /* The operator's limits are the defaults and the caps. */
     perf_limits_resolve(&l, &p->cfg.limits, &p->cfg.limits);
-    slot *s = slot_take(p);
-    if (!s) return PERF_ERR_BUSY;
+    if (!room_take(p)) return PERF_ERR_BUSY;
     perf_err err = PERF_ERR_IO;
-    const int *cg = NULL;
-    size_t ncg = 0;
-    uint64_t oom_before = 0;
-    if (s->cg) {
-        uint64_t mem = (uint64_t)l.memory_mib << 20;
-        if ((mem != s->memory || l.max_procs != s->procs) &&
-            sandbox_cgroup_limit(s->cg, mem, l.max_procs) != SANDBOX_OK) {
-            slot_give(p, s);
-            return PERF_ERR_SANDBOX;
-        }
-        s->memory = mem;
-        s->procs = l.max_procs;
-        ncg = sandbox_cgroup_procs(s->cg, &cg);
-        oom_before = sandbox_cgroup_oom_kills(s->cg);
-    }
+    int counted = 1; /* in flight: given back here, or by the monitor */
     int req = perf_exec_request_fd(t, &l, "/var/task");
     int res[2] = {-1, -1}, diag[2] = {-1, -1};
     job_ref j = {-1, -1};
     if (req < 0 || pipe2(res, O_CLOEXEC) != 0 || pipe2(diag, O_CLOEXEC) != 0) goto done;
     sandbox_limits sl = {.cpu_seconds = (l.timeout_ms + 999) / 1000 + 1, .open_files = l.max_open_files,
-                         .tmp_bytes = (uint64_t)l.tmp_mib << 20, .procs = l.max_procs};
+                         .tmp_bytes = (uint64_t)l.tmp_mib << 20, .procs = l.max_procs,
+                         .memory_bytes = (uint64_t)l.memory_mib << 20};
     /* A zygote may die between being picked and forking (it is then being
      * restarted): one more try, on a ready one. */
-    int fork_err = 0;
+    int fork_err = 0, slot = -1;
+    zygote *z = NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
-        zygote *z = pick(p, b->runtime);
+        z = pick(p, b->runtime);
         if (!z) {
             err = PERF_ERR_RUNTIME;
             break;
         }
         const int fds[4] = {req, diag[1], diag[1], res[1]};
-        err = perf_zygote_submit(z->ctl, b->hex, &sl, fds, cg, ncg, &j.status);
+        err = perf_zygote_submit(z->ctl, b->hex, &sl, fds, &j.status);
         pthread_mutex_unlock(&z->lock);
-        if (!err) err = perf_zygote_started(j.status, FORK_WAIT_MS, &j.pidfd, &fork_err);
+        if (!err) err = perf_zygote_started(j.status, FORK_WAIT_MS, &j.pidfd, &slot, &fork_err);
         if (err != PERF_ERR_RUNTIME) break;
         /* It died or hangs (its exit may not be visible yet: a PID
          * namespace's init is reaped only after all in it are gone). */
@@ -555,17 +534,24 @@ perf_err perf_pool_invoke(perf_pool *p, const bundle_info *b, const perf_task *t
                     .max_result = l.max_result_bytes, .reap = job_reap, .kill = job_kill, .ctx = &j, .early = 1};
     perf_exec_watch(&w);
     if (!w.exited && !w.lost && !w.complete) job_kill(&j);
-    int oom = s->cg && sandbox_cgroup_oom_kills(s->cg) > oom_before;
+    /* The slot is this call's until its process is reaped, and a waiting
+     * stem cannot hit the memory limit: any new OOM kill is this call's. */
+    int oom = 0;
+    if (slot >= 0 && (unsigned)slot < z->ncg) {
+        uint64_t kills = sandbox_cgroup_oom_kills(z->cg[slot]);
+        oom = kills > z->oom_seen[slot];
+        z->oom_seen[slot] = kills;
+    }
     err = perf_exec_result(&w, &l, oom, out);
     if (w.complete && !w.exited) {
-        /* Answered; the monitor sees the process out and frees the slot. */
+        /* Answered; the monitor sees the process out and counts it out of flight. */
         pthread_mutex_lock(&p->lock);
-        p->endings[p->nendings++] = (ending){j.status, j.pidfd, s, perf_now_ms() + ENDING_GRACE_MS};
+        p->endings[p->nendings++] = (ending){j.status, j.pidfd, perf_now_ms() + ENDING_GRACE_MS};
         pthread_mutex_unlock(&p->lock);
         ssize_t wr = write(p->wake[1], "x", 1);
         (void)wr;
         j.status = j.pidfd = -1;
-        s = NULL;
+        counted = 0;
     }
     if (err == PERF_ERR_SANDBOX)
         perf_log(PERF_LOG_ERROR, "sandbox setup failed", "{s:s}", "detail", w.diag);
@@ -576,6 +562,6 @@ done:;
     int all[] = {req, res[0], res[1], diag[0], diag[1], j.status, j.pidfd};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (all[i] >= 0) close(all[i]);
-    if (s) slot_give(p, s);
+    if (counted) room_give(p);
     return err;
 }

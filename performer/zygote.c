@@ -5,12 +5,13 @@
  * sandboxed child per job. The performer talks to it over a SOCK_SEQPACKET
  * control socket (message boundaries kept, fds passed with SCM_RIGHTS):
  *
- *   performer -> zygote  CONFIG {allow_network}             once, first
- *   zygote -> performer  READY  {version}                   once
+ *   performer -> zygote  CONFIG {allow_network, n}          once, first,
+ *                        then n x SLOT + a cgroup's files (sandbox_cgroup_files)
+ *   zygote -> performer  READY  {version, pages learnt}     once
  *   performer -> zygote  JOB    {bundle, limits} + fds:     per invocation
- *                        status socket, request, diag, result, cgroup.procs...
- *   zygote -> performer  on the job's status socket: STARTED {pid} + pidfd
- *                        (or FAILED {errno}), later EXITED {wait status}
+ *                        status socket, request, diag, diag, result
+ *   zygote -> performer  on the job's status socket: STARTED {pid, slot} +
+ *                        pidfd (or FAILED {errno}), later EXITED {wait status}
  *
  * The zygote learns of exits by polling its children's pidfds (no SIGCHLD
  * handling, which threads of the runtime could swallow) and reaps them with
@@ -33,12 +34,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { MSG_CONFIG = 1, MSG_READY, MSG_JOB, MSG_STARTED, MSG_FAILED, MSG_EXITED };
+enum { MSG_CONFIG = 1, MSG_SLOT, MSG_READY, MSG_JOB, MSG_STARTED, MSG_FAILED, MSG_EXITED };
 #define MAX_FDS 8
 
 typedef struct {
     uint32_t type;
     int32_t value;          /* allow_network, pages learnt, pid, errno or wait status */
+    int32_t slot;           /* CONFIG: how many SLOTs follow; STARTED: the child's */
     char text[80];          /* version, or the job's bundle name */
     sandbox_limits limits;
 } zmsg;
@@ -98,11 +100,15 @@ static int recv_msg(int sock, zmsg *m, int *fds, int flags)
 /* ------------------------------------------------------------------------ */
 /* Performer side                                                             */
 
-perf_err perf_zygote_configure(int ctl, int allow_network, int timeout_ms, char *version, size_t version_len,
-                               unsigned *learned_pages)
+perf_err perf_zygote_configure(int ctl, int allow_network, const int (*slots)[SANDBOX_CGROUP_FILES], size_t nslots,
+                               int timeout_ms, char *version, size_t version_len, unsigned *learned_pages)
 {
-    zmsg m = {.type = MSG_CONFIG, .value = allow_network};
+    zmsg m = {.type = MSG_CONFIG, .value = allow_network, .slot = (int32_t)nslots};
     if (send_msg(ctl, &m, NULL, 0) != 0) return PERF_ERR_RUNTIME;
+    for (size_t i = 0; i < nslots; i++) {
+        zmsg sm = {.type = MSG_SLOT};
+        if (send_msg(ctl, &sm, slots[i], SANDBOX_CGROUP_FILES) != 0) return PERF_ERR_RUNTIME;
+    }
     struct pollfd p = {ctl, POLLIN, 0};
     if (poll(&p, 1, timeout_ms) != 1) return PERF_ERR_RUNTIME;
     int fds[MAX_FDS];
@@ -112,17 +118,15 @@ perf_err perf_zygote_configure(int ctl, int allow_network, int timeout_ms, char 
     return PERF_OK;
 }
 
-perf_err perf_zygote_submit(int ctl, const char *bundle, const sandbox_limits *lim, const int fds[4], const int *cgroup,
-                            size_t ncgroup, int *status_fd)
+perf_err perf_zygote_submit(int ctl, const char *bundle, const sandbox_limits *lim, const int fds[4], int *status_fd)
 {
-    if (strlen(bundle) >= sizeof((zmsg *)0)->text || ncgroup + 5 > MAX_FDS) return PERF_ERR_ARG;
+    if (strlen(bundle) >= sizeof((zmsg *)0)->text) return PERF_ERR_ARG;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return PERF_ERR_IO;
     zmsg m = {.type = MSG_JOB, .limits = *lim};
     snprintf(m.text, sizeof m.text, "%s", bundle);
-    int all[MAX_FDS] = {sv[1], fds[0], fds[1], fds[2], fds[3]};
-    for (size_t i = 0; i < ncgroup; i++) all[5 + i] = cgroup[i];
-    int r = send_msg(ctl, &m, all, 5 + ncgroup);
+    const int all[5] = {sv[1], fds[0], fds[1], fds[2], fds[3]};
+    int r = send_msg(ctl, &m, all, 5);
     close(sv[1]);
     if (r != 0) {
         close(sv[0]);
@@ -132,7 +136,7 @@ perf_err perf_zygote_submit(int ctl, const char *bundle, const sandbox_limits *l
     return PERF_OK;
 }
 
-perf_err perf_zygote_started(int status_fd, int timeout_ms, int *pidfd, int *err)
+perf_err perf_zygote_started(int status_fd, int timeout_ms, int *pidfd, int *slot, int *err)
 {
     struct pollfd p = {status_fd, POLLIN, 0};
     zmsg m;
@@ -142,6 +146,7 @@ perf_err perf_zygote_started(int status_fd, int timeout_ms, int *pidfd, int *err
     int n = recv_msg(status_fd, &m, fds, 0);
     if (m.type == MSG_STARTED && n == 1) {
         *pidfd = fds[0];
+        *slot = m.slot;
         return PERF_OK;
     }
     for (int i = 0; i < n; i++) close(fds[i]);
@@ -324,6 +329,7 @@ typedef struct {
     int sock;       /* stems: the zygote's end of the socket the job comes on */
     int status;     /* children: the job's status socket */
     int ready;      /* stems: set up and waiting (it said so on sock) */
+    int slot;       /* the cgroup slot it runs in, -1 for none */
 } proc;
 
 typedef struct {
@@ -331,71 +337,118 @@ typedef struct {
     size_t n, cap;
 } procs;
 
+#define MAX_SLOTS (PERF_ZYGOTE_MAX_CHILDREN + PERF_ZYGOTE_STEMS)
+
+/* The serving zygote. Cgroup slots (from the performer, one per process
+ * that can be alive at once) belong to a stem from its fork, so that the
+ * move into a cgroup is not on a call's path, and come back when the
+ * process is reaped. */
+typedef struct {
+    const sandbox_ctx *sb;
+    const perf_zygote_hooks *h;
+    int ctl;
+    procs children, stems;
+    int slots[MAX_SLOTS][SANDBOX_CGROUP_FILES];
+    size_t nslots;
+    uint8_t busy[MAX_SLOTS];
+} zygote;
+
 static void forget(procs *ps, size_t i)
 {
     ps->v[i] = ps->v[--ps->n];
 }
 
-/* Reaps an exited child and reports its wait status. */
-static void reap(procs *cs, size_t i)
+/* Closes what the zygote holds for a process, its slot coming back. */
+static void release(zygote *z, proc *c)
 {
-    proc *c = &cs->v[i];
-    siginfo_t si = {0};
-    if (waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG) != 0 || si.si_pid == 0) return;
-    zmsg m = {.type = MSG_EXITED, .value = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status};
-    if (c->status >= 0) {
-        send_msg(c->status, &m, NULL, 0);
-        close(c->status);
-    }
-    if (c->sock >= 0) close(c->sock);
-    close(c->pidfd);
-    forget(cs, i);
-}
-
-static void kill_and_reap(proc *c)
-{
-    syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
-    waitid(P_PIDFD, (id_t)c->pidfd, &(siginfo_t){0}, WEXITED);
     close(c->pidfd);
     if (c->sock >= 0) close(c->sock);
     if (c->status >= 0) close(c->status);
+    if (c->slot >= 0) z->busy[c->slot] = 0;
 }
 
-/* Everything of the zygote's own a new process must not keep. */
-static size_t zygote_fds(int ctl, const procs *cs, const procs *stems, int *out)
+/* Reaps an exited child and reports its wait status. */
+static void reap(zygote *z, size_t i)
+{
+    proc *c = &z->children.v[i];
+    siginfo_t si = {0};
+    if (waitid(P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG) != 0 || si.si_pid == 0) return;
+    zmsg m = {.type = MSG_EXITED, .value = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status};
+    send_msg(c->status, &m, NULL, 0);
+    release(z, c);
+    forget(&z->children, i);
+}
+
+static void kill_and_reap(zygote *z, proc *c)
+{
+    syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+    waitid(P_PIDFD, (id_t)c->pidfd, &(siginfo_t){0}, WEXITED);
+    release(z, c);
+}
+
+/* A free cgroup slot (taken), -1 when none is free, -2 without cgroups. */
+static int take_slot(zygote *z)
+{
+    if (!z->nslots) return -2;
+    for (size_t i = 0; i < z->nslots; i++)
+        if (!z->busy[i]) {
+            z->busy[i] = 1;
+            return (int)i;
+        }
+    return -1;
+}
+
+static int slot_free(const zygote *z)
+{
+    for (size_t i = 0; i < z->nslots; i++)
+        if (!z->busy[i]) return 1;
+    return !z->nslots;
+}
+
+/* Everything of the zygote's own a new process must not keep: the control
+ * socket, the other processes' fds, the other slots' cgroup files. */
+static size_t zygote_fds(const zygote *z, int keep_slot, int *out)
 {
     size_t n = 0;
-    out[n++] = ctl;
-    for (size_t i = 0; i < cs->n; i++) {
-        out[n++] = cs->v[i].pidfd;
-        out[n++] = cs->v[i].status;
+    out[n++] = z->ctl;
+    for (size_t i = 0; i < z->children.n; i++) {
+        out[n++] = z->children.v[i].pidfd;
+        out[n++] = z->children.v[i].status;
+        if (z->children.v[i].sock >= 0) out[n++] = z->children.v[i].sock;
     }
-    for (size_t i = 0; i < stems->n; i++) {
-        out[n++] = stems->v[i].pidfd;
-        out[n++] = stems->v[i].sock;
+    for (size_t i = 0; i < z->stems.n; i++) {
+        out[n++] = z->stems.v[i].pidfd;
+        out[n++] = z->stems.v[i].sock;
     }
+    for (size_t i = 0; i < z->nslots; i++)
+        for (int k = 0; k < SANDBOX_CGROUP_FILES && (int)i != keep_slot; k++) out[n++] = z->slots[i][k];
     return n;
 }
 
-static sandbox_job job_of(const zmsg *m, const int *fds, int nfds)
+#define MAX_CLOSE (1 + 3 * PERF_ZYGOTE_MAX_CHILDREN + 2 * PERF_ZYGOTE_STEMS + SANDBOX_CGROUP_FILES * MAX_SLOTS + 1)
+
+static sandbox_job job_of(zygote *z, const zmsg *m, const int *fds, int slot)
 {
-    return (sandbox_job){.bundle = m->text, .fds = {fds[0], fds[1], fds[2], fds[3]}, .cgroup_procs = fds + 4,
-                         .n_cgroup_procs = (size_t)(nfds - 4), .limits = m->limits};
+    return (sandbox_job){.bundle = m->text, .fds = {fds[0], fds[1], fds[2], fds[3]},
+                         .cgroup = slot >= 0 ? z->slots[slot] : NULL, .limits = m->limits};
 }
 
-/* Forks a stem: in the child, after its job came (fds: request, diag,
- * diag, result, cgroup.procs...) and sandbox_finish, returns 1; in the
- * zygote, adds it to stems and returns 0 (-1 if it could not fork). */
-static int fork_stem(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, const perf_zygote_hooks *h)
+/* Forks a stem into a free slot: in the child, after its job came (fds:
+ * request, diag, diag, result) and sandbox_finish, returns 1; in the
+ * zygote, adds it to stems and returns 0 (-1 if it could not). */
+static int fork_stem(zygote *z)
 {
-    int sv[2];
-    if (stems->n == stems->cap || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
-    int close_fds[2 + 2 * (PERF_ZYGOTE_MAX_CHILDREN + PERF_ZYGOTE_STEMS) + 1];
-    size_t n = zygote_fds(ctl, cs, stems, close_fds);
+    int sv[2], slot = take_slot(z);
+    if (slot == -1) return -1;
+    if (z->stems.n == z->stems.cap || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        if (slot >= 0) z->busy[slot] = 0;
+        return -1;
+    }
+    int close_fds[MAX_CLOSE], pidfd = -1;
+    size_t n = zygote_fds(z, slot, close_fds);
     close_fds[n++] = sv[0];
-    int pidfd = -1;
-    if (h && h->before_fork) h->before_fork(h->ctx);
-    pid_t pid = sandbox_fork_stem(sb, close_fds, n, &pidfd);
+    if (z->h && z->h->before_fork) z->h->before_fork(z->h->ctx);
+    pid_t pid = sandbox_fork_stem(z->sb, slot >= 0 ? z->slots[slot] : NULL, close_fds, n, &pidfd);
     if (pid == 0) {
         populate();
         /* Ready: new namespaces can take milliseconds while the kernel
@@ -405,37 +458,38 @@ static int fork_stem(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, co
         zmsg m;
         int fds[MAX_FDS];
         int nfds = recv_msg(sv[1], &m, fds, 0);
-        if (m.type != MSG_JOB || nfds < 4) _exit(0); /* the zygote is gone, or no job for us */
+        if (m.type != MSG_JOB || nfds != 4) _exit(0); /* the zygote is gone, or no job for us */
         close(sv[1]);
-        sandbox_job job = job_of(&m, fds, nfds);
-        sandbox_finish(sb, &job);
-        if (h && h->after_fork_child) h->after_fork_child(h->ctx);
+        sandbox_job job = job_of(z, &m, fds, slot);
+        sandbox_finish(z->sb, &job);
+        if (z->h && z->h->after_fork_child) z->h->after_fork_child(z->h->ctx);
         return 1;
     }
-    if (h && h->after_fork_parent) h->after_fork_parent(h->ctx);
+    if (z->h && z->h->after_fork_parent) z->h->after_fork_parent(z->h->ctx);
     close(sv[1]);
     if (pid < 0) {
         close(sv[0]);
+        if (slot >= 0) z->busy[slot] = 0;
         return -1;
     }
-    stems->v[stems->n++] = (proc){pid, pidfd, sv[0], -1, 0};
+    z->stems.v[z->stems.n++] = (proc){pid, pidfd, sv[0], -1, 0, slot};
     return 0;
 }
 
-/* Handles one JOB (fds: status socket, request, diag, diag, result,
- * cgroup.procs...): hands it to a stem, or forks a child for it when none
- * is left. Returns 1 in a child that forked here, 0 in the zygote. */
-static int start_job(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, const zmsg *m, int *fds, int nfds,
-                     const perf_zygote_hooks *h)
+/* Handles one JOB (fds: status socket, request, diag, diag, result): hands
+ * it to a stem, or forks a child for it when none is left. Returns 1 in a
+ * child that forked here, 0 in the zygote. */
+static int start_job(zygote *z, const zmsg *m, int *fds, int nfds)
 {
     int status = fds[0];
-    if (m->type != MSG_JOB || nfds < 5 || cs->n == cs->cap) {
+    procs *cs = &z->children, *stems = &z->stems;
+    if (m->type != MSG_JOB || nfds != 5 || cs->n == cs->cap) {
         zmsg fail = {.type = MSG_FAILED, .value = cs->n == cs->cap ? EAGAIN : EINVAL};
         if (nfds > 0) send_msg(status, &fail, NULL, 0);
         for (int i = 0; i < nfds; i++) close(fds[i]);
         return 0;
     }
-    proc c = {.pid = -1, .sock = -1, .status = status};
+    proc c = {.pid = -1, .sock = -1, .status = status, .slot = -1};
     while (c.pid < 0 && stems->n) {
         size_t pick = 0; /* a ready one if any, else the oldest */
         for (size_t i = 0; i < stems->n; i++)
@@ -445,39 +499,49 @@ static int start_job(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, co
             }
         proc st = stems->v[pick];
         forget(stems, pick);
-        if (send_msg(st.sock, m, fds + 1, (size_t)nfds - 1) == 0) {
+        if (send_msg(st.sock, m, fds + 1, 4) == 0) {
+            /* sock stays open until the reap: closing it with the stem's
+             * "ready" byte unread would make the stem's read of its job
+             * fail with ECONNRESET (a Unix socket's rule). */
             c.pid = st.pid;
             c.pidfd = st.pidfd;
-            close(st.sock);
+            c.slot = st.slot;
+            c.sock = st.sock;
         } else {
-            kill_and_reap(&st); /* it died waiting */
+            kill_and_reap(z, &st); /* it died waiting */
         }
     }
     int err = 0;
-    if (c.pid < 0) {
-        int close_fds[2 + 2 * (PERF_ZYGOTE_MAX_CHILDREN + PERF_ZYGOTE_STEMS) + 1];
-        size_t n = zygote_fds(ctl, cs, stems, close_fds);
+    if (c.pid < 0 && (c.slot = take_slot(z)) == -1) {
+        err = EAGAIN;
+    } else if (c.pid < 0) {
+        if (c.slot < 0) c.slot = -1;
+        int close_fds[MAX_CLOSE];
+        size_t n = zygote_fds(z, c.slot, close_fds);
         close_fds[n++] = status;
-        sandbox_job job = job_of(m, fds + 1, nfds - 1);
+        sandbox_job job = job_of(z, m, fds + 1, c.slot);
         job.close_fds = close_fds;
         job.n_close_fds = n;
-        if (h && h->before_fork) h->before_fork(h->ctx);
-        c.pid = sandbox_fork(sb, &job, &c.pidfd);
+        if (z->h && z->h->before_fork) z->h->before_fork(z->h->ctx);
+        c.pid = sandbox_fork(z->sb, &job, &c.pidfd);
         if (c.pid == 0) {
-            if (h && h->after_fork_child) h->after_fork_child(h->ctx);
+            if (z->h && z->h->after_fork_child) z->h->after_fork_child(z->h->ctx);
             return 1;
         }
         err = errno;
-        if (h && h->after_fork_parent) h->after_fork_parent(h->ctx);
+        if (z->h && z->h->after_fork_parent) z->h->after_fork_parent(z->h->ctx);
+        if (c.pid < 0 && c.slot >= 0) z->busy[c.slot] = 0;
     }
     for (int i = 1; i < nfds; i++) close(fds[i]);
-    zmsg reply = {.type = c.pid > 0 ? MSG_STARTED : MSG_FAILED, .value = c.pid > 0 ? (int32_t)c.pid : err};
-    if (c.pid < 0 || send_msg(status, &reply, &c.pidfd, 1) != 0) {
-        if (c.pid < 0) send_msg(status, &reply, NULL, 0);
-        if (c.pid > 0) /* the performer is gone for this job: end it */
-            kill_and_reap(&c);
-        else
+    zmsg reply = {.type = c.pid > 0 ? MSG_STARTED : MSG_FAILED, .value = c.pid > 0 ? (int32_t)c.pid : err,
+                  .slot = c.slot};
+    if (c.pid <= 0 || send_msg(status, &reply, &c.pidfd, 1) != 0) {
+        if (c.pid <= 0) {
+            send_msg(status, &reply, NULL, 0);
             close(status);
+        } else { /* the performer is gone for this job: end it */
+            kill_and_reap(z, &c);
+        }
         return 0;
     }
     cs->v[cs->n++] = c;
@@ -488,13 +552,23 @@ int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *h)
 {
     zmsg m;
     int fds[MAX_FDS];
-    if (recv_msg(ctl, &m, fds, 0) != 0 || m.type != MSG_CONFIG) return -1;
+    static zygote z;
+    static proc child_slots[PERF_ZYGOTE_MAX_CHILDREN], stem_slots[PERF_ZYGOTE_STEMS];
+    z = (zygote){.h = h, .ctl = ctl, .children = {child_slots, 0, PERF_ZYGOTE_MAX_CHILDREN},
+                 .stems = {stem_slots, 0, PERF_ZYGOTE_STEMS}};
+    if (recv_msg(ctl, &m, fds, 0) != 0 || m.type != MSG_CONFIG || m.slot < 0 || m.slot > MAX_SLOTS) return -1;
+    int allow_network = m.value;
+    for (z.nslots = 0; z.nslots < (size_t)m.slot; z.nslots++) {
+        zmsg sm;
+        if (recv_msg(ctl, &sm, z.slots[z.nslots], 0) != SANDBOX_CGROUP_FILES || sm.type != MSG_SLOT) return -1;
+    }
     sandbox_ctx *sb;
     char detail[SANDBOX_DETAIL_MAX] = "";
-    if (sandbox_ctx_new(&sb, m.value, detail) != SANDBOX_OK) {
+    if (sandbox_ctx_new(&sb, allow_network, detail) != SANDBOX_OK) {
         fprintf(stderr, "zygote: %s\n", detail);
         return -1;
     }
+    z.sb = sb;
     if (make_inheritable() != 0) {
         sandbox_ctx_free(sb);
         return -1;
@@ -512,42 +586,43 @@ int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *h)
         sandbox_ctx_free(sb);
         return -1;
     }
-    static proc child_slots[PERF_ZYGOTE_MAX_CHILDREN], stem_slots[PERF_ZYGOTE_STEMS];
-    procs cs = {child_slots, 0, PERF_ZYGOTE_MAX_CHILDREN}, stems = {stem_slots, 0, PERF_ZYGOTE_STEMS};
+    procs *cs = &z.children, *stems = &z.stems;
     for (;;) {
         struct pollfd p[1 + PERF_ZYGOTE_MAX_CHILDREN + 2 * PERF_ZYGOTE_STEMS];
         size_t n = 0;
         p[n++] = (struct pollfd){ctl, POLLIN, 0};
-        for (size_t i = 0; i < cs.n; i++) p[n++] = (struct pollfd){cs.v[i].pidfd, POLLIN, 0};
-        for (size_t i = 0; i < stems.n; i++) p[n++] = (struct pollfd){stems.v[i].pidfd, POLLIN, 0};
-        for (size_t i = 0; i < stems.n; i++) p[n++] = (struct pollfd){stems.v[i].ready ? -1 : stems.v[i].sock, POLLIN, 0};
-        /* Stems are made when nothing else is waiting. */
-        int r = poll(p, n, stems.n < stems.cap ? 0 : -1);
+        for (size_t i = 0; i < cs->n; i++) p[n++] = (struct pollfd){cs->v[i].pidfd, POLLIN, 0};
+        for (size_t i = 0; i < stems->n; i++) p[n++] = (struct pollfd){stems->v[i].pidfd, POLLIN, 0};
+        for (size_t i = 0; i < stems->n; i++)
+            p[n++] = (struct pollfd){stems->v[i].ready ? -1 : stems->v[i].sock, POLLIN, 0};
+        /* Stems are made when nothing else is waiting (and a slot is free). */
+        int r = poll(p, n, stems->n < stems->cap && slot_free(&z) ? 0 : -1);
         if (r < 0) {
             if (errno == EINTR) continue;
             _exit(70);
         }
         if (r == 0) {
-            if (fork_stem(sb, ctl, &cs, &stems, h) == 1) break;
+            if (fork_stem(&z) == 1) break;
             continue;
         }
-        for (size_t i = 0; i < stems.n; i++) {
+        for (size_t i = 0; i < stems->n; i++) {
             char b;
-            if (p[1 + cs.n + stems.n + i].revents && recv(stems.v[i].sock, &b, 1, MSG_DONTWAIT) == 1) stems.v[i].ready = 1;
+            if (p[1 + cs->n + stems->n + i].revents && recv(stems->v[i].sock, &b, 1, MSG_DONTWAIT) == 1)
+                stems->v[i].ready = 1;
         }
         /* Exits first (from the end, since forget moves the last entry). */
-        for (size_t i = stems.n; i-- > 0;)
-            if (p[1 + cs.n + i].revents) {
-                kill_and_reap(&stems.v[i]);
-                forget(&stems, i);
+        for (size_t i = stems->n; i-- > 0;)
+            if (p[1 + cs->n + i].revents) {
+                kill_and_reap(&z, &stems->v[i]);
+                forget(stems, i);
             }
-        for (size_t i = cs.n; i-- > 0;)
-            if (p[1 + i].revents) reap(&cs, i);
+        for (size_t i = cs->n; i-- > 0;)
+            if (p[1 + i].revents) reap(&z, i);
         if (!p[0].revents) continue;
         int nfds = recv_msg(ctl, &m, fds, 0);
         if (nfds == 0 && m.type == 0) _exit(0); /* the performer closed: we and our children end */
         if (nfds < 0) continue;
-        if (start_job(sb, ctl, &cs, &stems, &m, fds, nfds, h)) break;
+        if (start_job(&z, &m, fds, nfds)) break;
     }
     sandbox_ctx_free(sb);
     return 0;

@@ -24,8 +24,10 @@ static const char *const controllers[NCTL] = {"memory", "pids"};
 
 struct sandbox_cgroup {
     char dir[NCTL][PATH_MAX];
-    int procs[NCTL];
+    int files[SANDBOX_CGROUP_FILES]; /* memory/pids cgroup.procs, memory.limit_in_bytes, pids.max */
 };
+
+static const char *const limit_files[NCTL] = {"memory.limit_in_bytes", "pids.max"};
 
 /* 1 if the comma-separated list has the token. */
 static int has_token(const char *list, const char *token)
@@ -75,25 +77,12 @@ static int own_dir(int ctl, char out[PATH_MAX])
     return (size_t)snprintf(out, PATH_MAX, "%s%s", mnt, strcmp(rel, "/") == 0 ? "" : rel) < PATH_MAX ? 0 : -1;
 }
 
-static int write_file(const char *dir, const char *name, const char *value)
-{
-    char p[PATH_MAX + 64];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    int fd = open(p, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = write(fd, value, strlen(value));
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return n == (ssize_t)strlen(value) ? 0 : -1;
-}
-
 sandbox_err sandbox_cgroup_new(sandbox_cgroup **out, const sandbox_cgroup *parent, const char *name, char *detail)
 {
     if (!out || !name || !*name || strchr(name, '/') || strlen(name) > 128) return SANDBOX_ERR_ARG;
     sandbox_cgroup *c = calloc(1, sizeof *c);
     if (!c) return SANDBOX_ERR_NOMEM;
-    for (int i = 0; i < NCTL; i++) c->procs[i] = -1;
+    for (int i = 0; i < SANDBOX_CGROUP_FILES; i++) c->files[i] = -1;
     for (int i = 0; i < NCTL; i++) {
         char base[PATH_MAX];
         if (parent) {
@@ -103,11 +92,13 @@ sandbox_err sandbox_cgroup_new(sandbox_cgroup **out, const sandbox_cgroup *paren
             sandbox_cgroup_free(c);
             return SANDBOX_ERR_CGROUP;
         }
-        char procs[PATH_MAX + 16];
+        char procs[PATH_MAX + 16], limit[PATH_MAX + 32];
         int fit = (size_t)snprintf(c->dir[i], PATH_MAX, "%s/%s", base, name) < PATH_MAX;
         snprintf(procs, sizeof procs, "%s/cgroup.procs", c->dir[i]);
+        snprintf(limit, sizeof limit, "%s/%s", c->dir[i], limit_files[i]);
         if (!fit || (mkdir(c->dir[i], 0755) != 0 && errno != EEXIST) ||
-            (c->procs[i] = open(procs, O_WRONLY | O_CLOEXEC)) < 0) {
+            (c->files[i] = open(procs, O_WRONLY | O_CLOEXEC)) < 0 ||
+            (c->files[NCTL + i] = open(limit, O_WRONLY | O_CLOEXEC)) < 0) {
             if (detail) snprintf(detail, SANDBOX_DETAIL_MAX, "cgroup %.200s: %s", c->dir[i], strerror(errno));
             c->dir[i][0] = '\0';
             sandbox_cgroup_free(c);
@@ -118,25 +109,9 @@ sandbox_err sandbox_cgroup_new(sandbox_cgroup **out, const sandbox_cgroup *paren
     return SANDBOX_OK;
 }
 
-sandbox_err sandbox_cgroup_limit(sandbox_cgroup *c, uint64_t memory_bytes, uint32_t procs)
+void sandbox_cgroup_files(const sandbox_cgroup *c, int fds[SANDBOX_CGROUP_FILES])
 {
-    char v[32];
-    if (!c) return SANDBOX_ERR_ARG;
-    if (memory_bytes) {
-        snprintf(v, sizeof v, "%" PRIu64, memory_bytes);
-        if (write_file(c->dir[MEMORY], "memory.limit_in_bytes", v) != 0) return SANDBOX_ERR_CGROUP;
-    }
-    if (procs) {
-        snprintf(v, sizeof v, "%" PRIu32, procs);
-        if (write_file(c->dir[PIDS], "pids.max", v) != 0) return SANDBOX_ERR_CGROUP;
-    }
-    return SANDBOX_OK;
-}
-
-size_t sandbox_cgroup_procs(const sandbox_cgroup *c, const int **fds)
-{
-    *fds = c->procs;
-    return NCTL;
+    memcpy(fds, c->files, sizeof c->files);
 }
 
 uint64_t sandbox_cgroup_oom_kills(const sandbox_cgroup *c)
@@ -155,9 +130,9 @@ uint64_t sandbox_cgroup_oom_kills(const sandbox_cgroup *c)
 void sandbox_cgroup_free(sandbox_cgroup *c)
 {
     if (!c) return;
-    for (int i = 0; i < NCTL; i++) {
-        if (c->procs[i] >= 0) close(c->procs[i]);
+    for (int i = 0; i < SANDBOX_CGROUP_FILES; i++)
+        if (c->files[i] >= 0) close(c->files[i]);
+    for (int i = 0; i < NCTL; i++)
         if (c->dir[i][0]) rmdir(c->dir[i]);
-    }
     free(c);
 }

@@ -517,11 +517,31 @@ static int set_limit(int resource, rlim_t value)
     return setrlimit(resource, &rl);
 }
 
-/* Stage 1, in a fresh child: its own namespaces and /proc. */
-static void enter_namespaces(const sandbox_ctx *c, const int *close_fds, size_t n_close)
+/* v in decimal, NUL-terminated, at the end of buf; async-signal-safe. */
+static const char *decimal(char buf[24], uint64_t v)
+{
+    size_t k = 23;
+    buf[k] = '\0';
+    do buf[--k] = (char)('0' + v % 10);
+    while ((v /= 10) && k);
+    return buf + k;
+}
+
+static int write_number(int fd, uint64_t v)
+{
+    char buf[24];
+    const char *s = decimal(buf, v);
+    size_t n = strlen(s);
+    return pwrite(fd, s, n, 0) == (ssize_t)n ? 0 : -1;
+}
+
+/* Stage 1, in a fresh child: its cgroup, its own namespaces and /proc. */
+static void enter_namespaces(const sandbox_ctx *c, const int *cgroup, const int *close_fds, size_t n_close)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     for (size_t i = 0; i < n_close; i++) close(close_fds[i]);
+    for (int i = 0; cgroup && i < 2; i++)
+        if (write(cgroup[i], "0", 1) != 1) child_fail("join cgroup", NULL);
     if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (c->allow_network ? 0 : CLONE_NEWNET)) != 0)
         child_fail("unshare", NULL);
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) child_fail("mount", "/proc");
@@ -532,9 +552,11 @@ void sandbox_finish(const sandbox_ctx *c, const sandbox_job *job)
     if (place_fds(job->fds, 4) != 0) child_fail("set up fds", NULL);
     for (size_t i = 0; i < 4; i++)
         if (job->fds[i] > 3) close(job->fds[i]);
-    for (size_t i = 0; i < job->n_cgroup_procs; i++) {
-        if (write(job->cgroup_procs[i], "0", 1) != 1) child_fail("join cgroup", NULL);
-        close(job->cgroup_procs[i]);
+    if (job->cgroup) {
+        if (job->limits.memory_bytes && write_number(job->cgroup[2], job->limits.memory_bytes) != 0)
+            child_fail("set memory limit", NULL);
+        if (write_number(job->cgroup[3], job->limits.procs) != 0) child_fail("set process limit", NULL);
+        for (int i = 0; i < SANDBOX_CGROUP_FILES; i++) close(job->cgroup[i]); /* no way back to them */
     }
     if (!job->bundle || strchr(job->bundle, '/') || strlen(job->bundle) >= 200) {
         errno = EINVAL;
@@ -543,13 +565,7 @@ void sandbox_finish(const sandbox_ctx *c, const sandbox_job *job)
     char src[256] = "/.bundles/", tmp_opts[96] = "mode=1777,size=", num[24];
     size_t at = strlen(src), ot = strlen(tmp_opts);
     append(src, sizeof src, &at, job->bundle);
-    /* decimal tmp size, without stdio */
-    size_t k = sizeof num - 1;
-    num[k] = '\0';
-    uint64_t v = job->limits.tmp_bytes;
-    do num[--k] = (char)('0' + v % 10);
-    while ((v /= 10) && k);
-    append(tmp_opts, sizeof tmp_opts, &ot, num + k);
+    append(tmp_opts, sizeof tmp_opts, &ot, decimal(num, job->limits.tmp_bytes));
     append(tmp_opts, sizeof tmp_opts, &ot, ",nr_inodes=4096");
     if (bind_mount(src, "/var/task", MS_RDONLY | MS_NODEV) != 0) child_fail("bind", src);
     /* Hidden under an empty read-only tmpfs: mounting over is quick, while
@@ -561,7 +577,7 @@ void sandbox_finish(const sandbox_ctx *c, const sandbox_job *job)
 
     if (set_limit(RLIMIT_CPU, job->limits.cpu_seconds) != 0 || set_limit(RLIMIT_NOFILE, job->limits.open_files) != 0 ||
         set_limit(RLIMIT_FSIZE, job->limits.tmp_bytes) != 0 || set_limit(RLIMIT_CORE, 0) != 0 ||
-        (!job->n_cgroup_procs && set_limit(RLIMIT_NPROC, job->limits.procs) != 0))
+        (!job->cgroup && set_limit(RLIMIT_NPROC, job->limits.procs) != 0))
         child_fail("setrlimit", NULL);
 
     /* Drop every capability for good: the bounding set first (that needs
@@ -583,7 +599,7 @@ static int valid_name(const char *s)
     return n > 0 && n < 200 && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
-pid_t sandbox_fork_stem(const sandbox_ctx *c, const int *close_fds, size_t n_close, int *pidfd)
+pid_t sandbox_fork_stem(const sandbox_ctx *c, const int *cgroup, const int *close_fds, size_t n_close, int *pidfd)
 {
     if (!c || !pidfd || (n_close && !close_fds)) {
         errno = EINVAL;
@@ -594,7 +610,7 @@ pid_t sandbox_fork_stem(const sandbox_ctx *c, const int *close_fds, size_t n_clo
     if (unshare(CLONE_NEWPID) != 0) return -1;
     pid_t pid = fork();
     if (pid == 0) {
-        enter_namespaces(c, close_fds, n_close);
+        enter_namespaces(c, cgroup, close_fds, n_close);
         return 0;
     }
     int saved = errno;
@@ -619,11 +635,11 @@ pid_t sandbox_fork_stem(const sandbox_ctx *c, const int *close_fds, size_t n_clo
 pid_t sandbox_fork(const sandbox_ctx *c, const sandbox_job *job, int *pidfd)
 {
     if (!c || !job || !pidfd || !valid_name(job->bundle) || !job->limits.cpu_seconds || !job->limits.open_files ||
-        !job->limits.tmp_bytes || (!job->n_cgroup_procs && !job->limits.procs)) {
+        !job->limits.tmp_bytes || !job->limits.procs) {
         errno = EINVAL;
         return -1;
     }
-    pid_t pid = sandbox_fork_stem(c, job->close_fds, job->n_close_fds, pidfd);
+    pid_t pid = sandbox_fork_stem(c, job->cgroup, job->close_fds, job->n_close_fds, pidfd);
     if (pid == 0) sandbox_finish(c, job);
     return pid;
 }

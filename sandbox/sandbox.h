@@ -87,7 +87,8 @@ typedef struct {
     uint32_t cpu_seconds;       /* RLIMIT_CPU */
     uint32_t open_files;        /* RLIMIT_NOFILE */
     uint64_t tmp_bytes;         /* size of /tmp, and RLIMIT_FSIZE */
-    uint32_t procs;             /* RLIMIT_NPROC, used only when no pids cgroup is joined */
+    uint32_t procs;             /* the cgroup's pids.max; RLIMIT_NPROC when there is no cgroup */
+    uint64_t memory_bytes;      /* the cgroup's memory.limit_in_bytes (unused without one) */
 } sandbox_limits;
 
 /* What a zygote prepares once: the compiled seccomp filter and a handle on
@@ -100,11 +101,13 @@ typedef struct sandbox_ctx sandbox_ctx;
 sandbox_err sandbox_ctx_new(sandbox_ctx **out, int allow_network, char *detail);
 void sandbox_ctx_free(sandbox_ctx *c);
 
+/* The files of a cgroup a child needs (sandbox_cgroup_files). */
+#define SANDBOX_CGROUP_FILES 4
+
 typedef struct {
     const char *bundle;         /* directory name under /.bundles, mounted at /var/task */
     int fds[4];                 /* become the child's fds 0, 1, 2 and 3 */
-    const int *cgroup_procs;    /* open cgroup.procs files the child joins */
-    size_t n_cgroup_procs;
+    const int *cgroup;          /* SANDBOX_CGROUP_FILES fds of the cgroup to run in, or NULL */
     const int *close_fds;       /* the caller's own fds the child must not keep */
     size_t n_close_fds;
     sandbox_limits limits;
@@ -121,14 +124,16 @@ pid_t sandbox_fork(const sandbox_ctx *c, const sandbox_job *job, int *pidfd);
 
 /* The two halves of sandbox_fork, for forking ahead of time ("stem"
  * children that wait for their job), so that the costly half (fork, new
- * namespaces, /proc) is off the path of a call. sandbox_fork_stem returns
- * 0 in a child that has closed close_fds and entered fresh PID (as its
- * pid 1), mount, network, IPC and UTS namespaces with its own /proc, and
- * is still privileged: it must run no untrusted code before
- * sandbox_finish, which takes its job (fds, cgroups, bundle, /tmp,
- * rlimits, identity, seccomp) and returns with the child fully sandboxed,
+ * namespaces, /proc, moving into a cgroup, which can wait milliseconds for
+ * an RCU grace period) is off the path of a call. sandbox_fork_stem
+ * returns 0 in a child that has closed close_fds, joined cgroup (when not
+ * NULL) and entered fresh PID (as its pid 1), mount, network, IPC and UTS
+ * namespaces with its own /proc, and is still privileged: it must run no
+ * untrusted code before sandbox_finish, which takes its job (fds, the
+ * cgroup's limits, bundle, /tmp, rlimits, identity, seccomp; job->cgroup
+ * must be the stem's cgroup) and returns with the child fully sandboxed,
  * or exits with SANDBOX_EXIT_SETUP. */
-pid_t sandbox_fork_stem(const sandbox_ctx *c, const int *close_fds, size_t n_close, int *pidfd);
+pid_t sandbox_fork_stem(const sandbox_ctx *c, const int *cgroup, const int *close_fds, size_t n_close, int *pidfd);
 void sandbox_finish(const sandbox_ctx *c, const sandbox_job *job);
 
 /* ------------------------------------------------------------------------ */
@@ -141,11 +146,11 @@ typedef struct sandbox_cgroup sandbox_cgroup;
  * SANDBOX_ERR_CGROUP when the memory or pids controller is not mounted or
  * the directories cannot be made. */
 sandbox_err sandbox_cgroup_new(sandbox_cgroup **out, const sandbox_cgroup *parent, const char *name, char *detail);
-/* Sets the memory limit (bytes; 0 leaves it) and the process/thread limit (0 leaves it). */
-sandbox_err sandbox_cgroup_limit(sandbox_cgroup *c, uint64_t memory_bytes, uint32_t procs);
-/* The open cgroup.procs files (CLOEXEC, owned by c) a process writes "0" to
- * in order to join: put them in sandbox_job.cgroup_procs. Returns the count. */
-size_t sandbox_cgroup_procs(const sandbox_cgroup *c, const int **fds);
+/* The open files (CLOEXEC, owned by c) through which a child joins c and
+ * sets its limits, for sandbox_job.cgroup: the cgroup.procs of its memory
+ * and pids cgroups (writing "0" moves the writer in), memory.limit_in_bytes
+ * and pids.max. */
+void sandbox_cgroup_files(const sandbox_cgroup *c, int fds[SANDBOX_CGROUP_FILES]);
 /* How many processes the kernel's OOM killer has killed in this cgroup so far. */
 uint64_t sandbox_cgroup_oom_kills(const sandbox_cgroup *c);
 /* Removes the cgroup (its processes must be gone) and frees c. */

@@ -340,11 +340,12 @@ async function invoke(req, dir, done) {
 // function may do to leave early is turned into an error envelope.
 function installExits(exitNow) {
   const fail = (message) => () => {
-    state.finish?.(null, message);
+    if (state.finish) state.finish(null, message);
+    else fs.writeSync(2, `runner.js: ${message}\n`); // before the invocation began: the performer logs it
     exitNow();
   };
-  process.on('uncaughtException', (e) => fail(errorMessage(e))());
-  process.on('unhandledRejection', (e) => fail(errorMessage(e))());
+  process.on('uncaughtException', (e) => fail(state.finish ? errorMessage(e) : e && e.stack)());
+  process.on('unhandledRejection', (e) => fail(state.finish ? errorMessage(e) : e && e.stack)());
   process.on('beforeExit', () => fail('Handler returned a promise that never settled')());
   process.exit = (code) => fail(`Function called process.exit(${code ?? 0})`)();
 }

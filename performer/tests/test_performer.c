@@ -548,9 +548,15 @@ static void *burst(void *arg)
         perf_result r;
         static const char want[] = "{\"payload\":{\"message\":\"Hello from FaaS!\",\"input\":\"hi\","
                                    "\"timestamp\":\"2025-01-01T12:00:00.000Z\"},\"error\":null}";
-        if (perf_client_execute(own, b.id, NULL, 0, &t, &r, NULL) == PERF_OK) {
+        char detail[256] = "";
+        perf_err e = perf_client_execute(own, b.id, NULL, 0, &t, &r, detail);
+        if (e == PERF_OK) {
             *ok += r.len == sizeof want - 1 && memcmp(r.bytes, want, r.len) == 0;
+            if (r.len != sizeof want - 1 || memcmp(r.bytes, want, r.len) != 0)
+                fprintf(stderr, "  burst: %.*s\n", (int)r.len, (char *)r.bytes);
             perf_result_free(&r);
+        } else {
+            fprintf(stderr, "  burst: %s: %s\n", perf_strerror(e), detail);
         }
     }
     perf_client_free(own);

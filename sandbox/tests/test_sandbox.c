@@ -170,14 +170,14 @@ static char diag[1024]; /* what the last child wrote to its fds 1 and 2 */
 
 /* As a zygote: runs probe in a sandboxed child and relays its lines.
  * Returns the child's wait status. */
-static int run_job(const sandbox_ctx *ctx, const char *bundle, const int *cg, size_t ncg, void (*probe)(int), int arg)
+static int run_job(const sandbox_ctx *ctx, const char *bundle, const int *cg, uint64_t memory, void (*probe)(int), int arg)
 {
     int res[2], dg[2], devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (pipe2(res, O_CLOEXEC) != 0 || pipe2(dg, O_CLOEXEC) != 0 || devnull < 0) return -1;
     int close_fds[] = {res[0], dg[0]};
-    sandbox_job job = {.bundle = bundle, .fds = {devnull, dg[1], dg[1], res[1]}, .cgroup_procs = cg,
-                       .n_cgroup_procs = ncg, .close_fds = close_fds, .n_close_fds = 2,
-                       .limits = {.cpu_seconds = 3, .open_files = 64, .tmp_bytes = 1 << 20, .procs = 16}};
+    sandbox_job job = {.bundle = bundle, .fds = {devnull, dg[1], dg[1], res[1]}, .cgroup = cg, .close_fds = close_fds,
+                       .n_close_fds = 2,
+                       .limits = {.cpu_seconds = 3, .open_files = 64, .tmp_bytes = 1 << 20, .procs = 8, .memory_bytes = memory}};
     int pidfd;
     pid_t pid = sandbox_fork(ctx, &job, &pidfd);
     if (pid == 0) {
@@ -239,8 +239,8 @@ static int inside(const char *mode, int port)
     } else if (strcmp(mode, "network") == 0) {
         run_job(ctx, "b1", NULL, 0, call_network, port);
     } else if (strcmp(mode, "memory") == 0 || strcmp(mode, "forks") == 0) {
-        const int cg[2] = {4, 5}; /* inherited cgroup.procs files */
-        int st = run_job(ctx, "b1", cg, 2, strcmp(mode, "memory") == 0 ? call_memory : call_forks, 0);
+        const int cg[SANDBOX_CGROUP_FILES] = {4, 5, 6, 7}; /* inherited cgroup files */
+        int st = run_job(ctx, "b1", cg, 32 << 20, strcmp(mode, "memory") == 0 ? call_memory : call_forks, 0);
         if (strcmp(mode, "memory") == 0)
             PROBE("memory hog killed", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %x", st);
     }
@@ -318,7 +318,7 @@ static void run_inside(const char *mode, int allow_network, const int *extra, si
     int out[2];
     REQUIRE(pipe2(out, O_CLOEXEC) == 0);
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    int fds[6] = {devnull, out[1], 2, -1, -1, -1};
+    int fds[8] = {devnull, out[1], 2, -1, -1, -1, -1, -1};
     size_t nfds = 3;
     if (nextra) {
         fds[3] = devnull;
@@ -377,7 +377,7 @@ static void test_spawn_errors(void)
     CHECK_INT(sandbox_spawn(&root, relative, envp, NULL, 0, &pid, &pidfd, detail), SANDBOX_ERR_ARG);
 }
 
-static void with_cgroup(const char *mode, uint64_t mem, uint32_t procs, uint64_t want_oom)
+static void with_cgroup(const char *mode, uint64_t want_oom)
 {
     sandbox_cgroup *parent, *slot;
     char detail[SANDBOX_DETAIL_MAX] = "", name[64];
@@ -386,19 +386,18 @@ static void with_cgroup(const char *mode, uint64_t mem, uint32_t procs, uint64_t
     if (err) test_fail(__FILE__, __LINE__, "%s: %s", sandbox_strerror(err), detail);
     REQUIRE(err == SANDBOX_OK);
     REQUIRE(sandbox_cgroup_new(&slot, parent, "slot", detail) == SANDBOX_OK);
-    CHECK_INT(sandbox_cgroup_limit(slot, mem, procs), SANDBOX_OK);
-    const int *fds;
-    size_t n = sandbox_cgroup_procs(slot, &fds);
-    CHECK_INT(n, 2);
+    int fds[SANDBOX_CGROUP_FILES];
+    sandbox_cgroup_files(slot, fds);
     uint64_t before = sandbox_cgroup_oom_kills(slot);
-    run_inside(mode, 0, fds, n, 0);
+    run_inside(mode, 0, fds, SANDBOX_CGROUP_FILES, 0);
     CHECK_INT(sandbox_cgroup_oom_kills(slot) - before, want_oom);
     sandbox_cgroup_free(slot);
     sandbox_cgroup_free(parent);
 }
 
-static void test_memory_limit(void) { with_cgroup("memory", 32 << 20, 64, 1); }
-static void test_process_limit(void) { with_cgroup("forks", 0, 8, 0); }
+/* Both limits are set by the child from its job: 32 MiB, 8 processes. */
+static void test_memory_limit(void) { with_cgroup("memory", 1); }
+static void test_process_limit(void) { with_cgroup("forks", 0); }
 
 static int rm_cb(const char *p, const struct stat *s, int t, struct FTW *f)
 {
