@@ -77,6 +77,7 @@ void perf_limits_resolve(perf_limits *l, const perf_limits *defaults, const perf
         if (!f[i]) f[i] = d[i] ? d[i] : b[i];
         if (m && m[i] && f[i] > m[i]) f[i] = m[i];
     }
+    if (l->memory_mib < PERF_MIN_MEMORY_MIB) l->memory_mib = PERF_MIN_MEMORY_MIB;
 }
 
 void perf_task_seed(uint8_t seed[32], const uint8_t task_id[32])

@@ -89,8 +89,13 @@ typedef struct {
 /* Inputs are task payloads: bounded by what a transaction can carry. */
 #define PERF_MAX_INPUT_BYTES ((size_t)4 << 20)
 
+/* A memory limit below this is raised to it: a runtime's child needs a few
+ * MiB before any function code runs. */
+#define PERF_MIN_MEMORY_MIB 16u
+
 /* Fills each zero field of *l from defaults (NULL: the PERF_DEFAULT_*),
- * then caps each field at the matching field of max (NULL: no caps). */
+ * then caps each field at the matching field of max (NULL: no caps), and
+ * raises memory_mib to PERF_MIN_MEMORY_MIB. */
 void perf_limits_resolve(perf_limits *l, const perf_limits *defaults, const perf_limits *max);
 
 /* One task: what a function call on chain fixes. */
@@ -231,7 +236,7 @@ typedef struct {
     const char *staging_dir;    /* an empty directory the zygotes' roots are built on */
     int allow_network;          /* functions share the host's network (default: none at all) */
     unsigned zygotes;           /* zygotes per runtime (default 1, at most 8) */
-    unsigned max_inflight;      /* invocations at once (default 64); more wait for a slot */
+    unsigned max_inflight;      /* invocations at once (default 64); more wait their turn */
     unsigned runtime_mask;      /* bit r set: start runtime r (0: all) */
     int no_cgroups;             /* do not use cgroups even where available */
     perf_limits limits;         /* invocation defaults, and caps on what a request asks (0: PERF_DEFAULT_*) */
@@ -244,7 +249,7 @@ typedef struct {
 #define PERF_ZYGOTE_STEMS 2
 
 /* Starts the zygotes (each in its sandbox root, pre-initialised and warmed
- * up) and makes a cgroup per slot. Returns once every runtime is ready.
+ * up), with their cgroup slots. Returns once every runtime is ready.
  * A zygote that dies later is restarted; calls wait for it meanwhile. */
 perf_err perf_pool_start(perf_pool **out, const perf_pool_config *cfg, char *detail);
 /* Stops the zygotes (their running children die with them) and removes the cgroups. */
@@ -252,7 +257,7 @@ void perf_pool_stop(perf_pool *p);
 
 /* Runs one invocation of a cached bundle in a fresh sandboxed child of the
  * runtime's zygote. The task's limits are capped at the pool's. PERF_OK:
- * *out holds the result (whatever the function did). PERF_ERR_BUSY: no slot
+ * *out holds the result (whatever the function did). PERF_ERR_BUSY: no turn
  * freed within 30 s; PERF_ERR_RUNTIME: no zygote ready or it died;
  * PERF_ERR_SANDBOX: the child's sandbox could not be set up. */
 perf_err perf_pool_invoke(perf_pool *p, const bundle_info *b, const perf_task *t, perf_result *out);

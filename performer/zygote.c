@@ -1,9 +1,14 @@
 /* zygote.c - the zygote protocol, both ends (see performer.h).
  *
  * A zygote is a runtime (node, python3) that pre-initialised itself and
- * then handed its main thread to perf_zygote_serve, which forks one
- * sandboxed child per job. The performer talks to it over a SOCK_SEQPACKET
- * control socket (message boundaries kept, fds passed with SCM_RIGHTS):
+ * then handed its main thread to perf_zygote_serve, which runs each job in
+ * a sandboxed child of its own. It keeps PERF_ZYGOTE_STEMS children forked
+ * ahead ("stems": in fresh namespaces and a cgroup slot, with the memory
+ * pages a call writes already copied, waiting for a job), so that a call
+ * pays only for the last steps of its sandbox; without a stem it forks on
+ * the spot. Which pages a call writes it learns once, at start, from a
+ * probe child. The performer talks to it over a SOCK_SEQPACKET control
+ * socket (message boundaries kept, fds passed with SCM_RIGHTS):
  *
  *   performer -> zygote  CONFIG {allow_network, n}          once, first,
  *                        then n x SLOT + a cgroup's files (sandbox_cgroup_files)
