@@ -3,19 +3,34 @@
  * a leak, or a file written outside the cache. */
 #include "bundle.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+static bundle_cache *cache;
+static char dir[] = "/tmp/faas-fuzz-bundle-XXXXXX";
+
+static int rm_cb(const char *p, const struct stat *s, int t, struct FTW *f)
+{
+    (void)s, (void)t, (void)f;
+    return remove(p);
+}
+
+static void cleanup(void)
+{
+    bundle_cache_close(cache);
+    nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bundle_cache *cache;
-    static char dir[] = "/tmp/faas-fuzz-bundle-XXXXXX";
     if (!cache) {
         /* Small limits keep each run fast and make them reachable. */
         bundle_limits lim = {.max_compressed = 1 << 20, .max_total = 4 << 20, .max_files = 64, .max_path = 128};
         if (!mkdtemp(dir) || bundle_cache_open(&cache, dir, &lim) != BUNDLE_OK) abort();
+        atexit(cleanup);
     }
     bundle_info info;
     char detail[BUNDLE_DETAIL_MAX];
