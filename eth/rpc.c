@@ -129,6 +129,8 @@ eth_rpc *eth_rpc_new(const char *url, const eth_rpc_opts *opts)
     r->curl = curl_easy_init();
     r->headers = curl_slist_append(NULL, "Content-Type: application/json");
     if (!r->url || !r->curl || !r->headers) goto fail;
+    /* libcurl copies option strings. */
+    if (opts && opts->ca_file && curl_easy_setopt(r->curl, CURLOPT_CAINFO, opts->ca_file) != CURLE_OK) goto fail;
 
     long connect_ms = r->timeout_ms < RPC_CONNECT_TIMEOUT_MAX_MS ? r->timeout_ms : RPC_CONNECT_TIMEOUT_MAX_MS;
     CURL *c = r->curl;

@@ -61,7 +61,7 @@ typedef struct {
 
 struct eth_sub {
     /* Configuration, fixed at start. */
-    char *ws_url, *rpc_url;
+    char *ws_url, *rpc_url, *ca_file;
     char host[256], path[1024];
     int port, use_tls;
     eth_address *addresses;
@@ -455,9 +455,10 @@ static int catch_up(eth_sub *s)
 
 static void flush_pending(eth_sub *s)
 {
-    size_t i = 0;
-    for (; i < s->n_pending; i++)
+    for (size_t i = 0; i < s->n_pending; i++)
         if (deliver(s, &s->pending[i]) != ETH_OK) {
+            /* Undelivered logs stay at or after the cursor: the catch-up of
+             * the next connection brings them. */
             set_error(s, "out of memory");
             request_close(s);
             break;
@@ -473,6 +474,7 @@ static void *sub_main(void *arg)
             /* Backoff: sleep in short steps to notice a stop. (lws 4.1's own
              * timers, lws_sul, do not reliably wake an idle context.) */
             double left = s->next_attempt - now_ms();
+            atomic_store(&s->drop, 0); /* no connection to drop */
             if (left > 0) {
                 poll(NULL, 0, left < IDLE_STEP_MS ? (int)left + 1 : IDLE_STEP_MS);
                 continue;
@@ -544,6 +546,7 @@ static void sub_destroy(eth_sub *s)
     free(s->topic0);
     free(s->ws_url);
     free(s->rpc_url);
+    free(s->ca_file);
     pthread_mutex_destroy(&s->err_lock);
     free(s);
 }
@@ -568,8 +571,9 @@ eth_err eth_sub_start(eth_sub **out, const eth_sub_opts *o)
     s->have_cursor = o->from_block != 0;
     s->ws_url = strdup(o->ws_url);
     s->rpc_url = strdup(o->rpc_url);
+    s->ca_file = o->ca_file ? strdup(o->ca_file) : NULL;
     eth_err e = ETH_ERR_NOMEM;
-    if (!s->ws_url || !s->rpc_url) goto fail;
+    if (!s->ws_url || !s->rpc_url || (o->ca_file && !s->ca_file)) goto fail;
     if ((e = parse_ws_url(s)) != ETH_OK) goto fail;
     e = ETH_ERR_NOMEM;
     if (o->filter.n_addresses) {
@@ -583,7 +587,7 @@ eth_err eth_sub_start(eth_sub **out, const eth_sub_opts *o)
     s->filter = (eth_log_filter){ s->addresses, o->filter.n_addresses, (const uint8_t(*)[32])s->topic0,
                                   o->filter.n_topic0 };
     /* The catch-up connection gives up fast and leaves retrying to the loop. */
-    eth_rpc_opts ro = { .timeout_ms = 10000, .retries = -1 };
+    eth_rpc_opts ro = { .timeout_ms = 10000, .retries = -1, .ca_file = s->ca_file };
     if (!(s->rpc = eth_rpc_new(s->rpc_url, &ro))) {
         e = ETH_ERR_ARG;
         goto fail;
@@ -594,6 +598,7 @@ eth_err eth_sub_start(eth_sub **out, const eth_sub_opts *o)
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
     info.options = s->use_tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    info.client_ssl_ca_filepath = s->ca_file;
     info.user = s;
     info.gid = -1;
     info.uid = -1;

@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -334,6 +336,124 @@ void tcp_proxy_stop(struct tcp_proxy *p)
     close(p->lfd);
     close(p->wake[0]);
     close(p->wake[1]);
+    free(p);
+}
+
+/* ---- TLS proxy ------------------------------------------------------------- */
+
+struct tls_conn {
+    struct tls_proxy *proxy;
+    int cfd, ufd; /* client (TLS), upstream (plain) */
+    pthread_t thread;
+    int used;
+};
+
+struct tls_proxy {
+    int lfd, port, target;
+    char dir[64], cert[96], key[96];
+    SSL_CTX *ctx;
+    pthread_t thread;
+    int started;
+    atomic_int stop;
+    struct tls_conn conns[MAX_CONNS]; /* not reused: at most MAX_CONNS per proxy */
+};
+
+/* One connection: TLS handshake, then bytes both ways until either side ends. */
+static void *tls_conn_main(void *arg)
+{
+    struct tls_conn *c = arg;
+    SSL *ssl = SSL_new(c->proxy->ctx);
+    char buf[16384];
+    if (ssl && SSL_set_fd(ssl, c->cfd) == 1 && SSL_accept(ssl) == 1 && (c->ufd = connect_loopback(c->proxy->target)) >= 0) {
+        while (!c->proxy->stop) {
+            struct pollfd pf[2] = { { .fd = c->cfd, .events = POLLIN }, { .fd = c->ufd, .events = POLLIN } };
+            if (!SSL_pending(ssl) && poll(pf, 2, 100) <= 0) continue;
+            if (SSL_pending(ssl) || pf[0].revents) {
+                int k = SSL_read(ssl, buf, sizeof buf);
+                if (k <= 0) break;
+                fake_http_write(c->ufd, buf, (size_t)k);
+            }
+            if (pf[1].revents) {
+                ssize_t k = recv(c->ufd, buf, sizeof buf, 0);
+                if (k <= 0 || SSL_write(ssl, buf, (int)k) != (int)k) break;
+            }
+        }
+    }
+    SSL_free(ssl);
+    close(c->cfd);
+    if (c->ufd >= 0) close(c->ufd);
+    return NULL;
+}
+
+static void *tls_proxy_main(void *arg)
+{
+    struct tls_proxy *p = arg;
+    while (!p->stop) {
+        struct pollfd pf = { .fd = p->lfd, .events = POLLIN };
+        if (poll(&pf, 1, 100) <= 0) continue;
+        int fd = accept4(p->lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) continue;
+        struct tls_conn *c = NULL;
+        for (int i = 0; i < MAX_CONNS && !c; i++)
+            if (!p->conns[i].used) c = &p->conns[i];
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        *c = (struct tls_conn){ .proxy = p, .cfd = fd, .ufd = -1, .used = 1 };
+        pthread_create(&c->thread, NULL, tls_conn_main, c);
+    }
+    return NULL;
+}
+
+struct tls_proxy *tls_proxy_start(int target_port)
+{
+    struct tls_proxy *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->target = target_port;
+    snprintf(p->dir, sizeof p->dir, "/tmp/eth-tls-XXXXXX");
+    if (!mkdtemp(p->dir)) {
+        free(p);
+        return NULL;
+    }
+    snprintf(p->cert, sizeof p->cert, "%s/cert.pem", p->dir);
+    snprintf(p->key, sizeof p->key, "%s/key.pem", p->dir);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost -keyout %s -out %s 2>/dev/null",
+             p->key, p->cert);
+    char *out = net_run(cmd);
+    free(out);
+    p->ctx = SSL_CTX_new(TLS_server_method());
+    p->lfd = listen_loopback(&p->port);
+    if (!out || !p->ctx || p->lfd < 0 || SSL_CTX_use_certificate_file(p->ctx, p->cert, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_use_PrivateKey_file(p->ctx, p->key, SSL_FILETYPE_PEM) != 1) {
+        tls_proxy_stop(p);
+        return NULL;
+    }
+    p->started = pthread_create(&p->thread, NULL, tls_proxy_main, p) == 0;
+    return p;
+}
+
+int tls_proxy_port(const struct tls_proxy *p) { return p->port; }
+const char *tls_proxy_ca_file(const struct tls_proxy *p) { return p->cert; }
+
+void tls_proxy_stop(struct tls_proxy *p)
+{
+    if (!p) return;
+    p->stop = 1;
+    if (p->started) pthread_join(p->thread, NULL);
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (p->conns[i].used) {
+            shutdown(p->conns[i].cfd, SHUT_RDWR); /* unblocks a pending SSL_read */
+            pthread_join(p->conns[i].thread, NULL);
+        }
+    if (p->lfd > 0) close(p->lfd);
+    SSL_CTX_free(p->ctx);
+    unlink(p->cert);
+    unlink(p->key);
+    rmdir(p->dir);
     free(p);
 }
 

@@ -41,6 +41,17 @@ void tcp_proxy_pause(struct tcp_proxy *p, int paused);
 unsigned tcp_proxy_accepted(const struct tcp_proxy *p);
 void tcp_proxy_stop(struct tcp_proxy *p);
 
+/* ---- TLS-terminating proxy to 127.0.0.1:target_port ---------------------- */
+
+/* Serves TLS with a fresh self-signed certificate for 127.0.0.1 and
+ * localhost, forwarding the plain bytes (HTTP and WebSocket alike). */
+struct tls_proxy;
+struct tls_proxy *tls_proxy_start(int target_port);
+int tls_proxy_port(const struct tls_proxy *p);
+/* The certificate (PEM) clients must trust. */
+const char *tls_proxy_ca_file(const struct tls_proxy *p);
+void tls_proxy_stop(struct tls_proxy *p);
+
 /* ---- Fake WebSocket server (RFC 6455), driven by the test's thread -------- */
 
 /* One client connection at a time; every call blocks at most timeout_ms. */

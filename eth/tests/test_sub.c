@@ -327,6 +327,65 @@ static void test_reconnect_catch_up(void)
     seen_free(s);
 }
 
+/* wss:// and https:// through a TLS proxy with its own certificate: trusted
+ * with ca_file, refused without. */
+static void test_tls(void)
+{
+    eth_address c;
+    REQUIRE(deploy(&c) == 0);
+    struct tls_proxy *tls = tls_proxy_start(anvil.port);
+    REQUIRE(tls);
+    char wss[64], https[64];
+    snprintf(wss, sizeof wss, "wss://127.0.0.1:%d", tls_proxy_port(tls));
+    snprintf(https, sizeof https, "https://127.0.0.1:%d", tls_proxy_port(tls));
+
+    /* Plain eth_rpc over https. */
+    eth_rpc_opts ro = { .ca_file = tls_proxy_ca_file(tls), .retries = -1 };
+    eth_rpc *r = eth_rpc_new(https, &ro);
+    uint64_t block;
+    CHECK_INT(eth_rpc_block_number(r, &block), ETH_OK);
+    CHECK_INT(block, head());
+    eth_rpc_free(r);
+    ro.ca_file = NULL;
+    r = eth_rpc_new(https, &ro);
+    CHECK_INT(eth_rpc_block_number(r, &block), ETH_ERR_TRANSPORT);
+    printf("  untrusted https: \"%s\"\n", eth_rpc_last_error(r));
+    eth_rpc_free(r);
+
+    struct seen *s = seen_new();
+    uint64_t from = head() + 1;
+    eth_sub_opts o = {
+        .ws_url = wss,
+        .rpc_url = https,
+        .filter = { .addresses = &c, .n_addresses = 1 },
+        .from_block = from,
+        .reconnect_max_ms = 200,
+        .on_log = on_log,
+        .user = s,
+    };
+    /* Without trust in the certificate: no connection. */
+    eth_sub *sub;
+    REQUIRE(eth_sub_start(&sub, &o) == ETH_OK);
+    poll(NULL, 0, 300);
+    char err[256];
+    eth_sub_last_error(sub, err, sizeof err);
+    printf("  untrusted wss: \"%s\"\n", err);
+    CHECK(err[0] != '\0');
+    CHECK_INT(eth_sub_connections(sub), 0);
+    eth_sub_free(sub);
+
+    o.ca_file = tls_proxy_ca_file(tls);
+    REQUIRE(eth_sub_start(&sub, &o) == ETH_OK);
+    CHECK_INT(ping(client, &c, 2), 0);
+    CHECK_INT(wait_live(sub, 1, 5000), 0);
+    CHECK_INT(ping(client, &c, 1), 0);
+    CHECK_INT(wait_seen(s, 3, 5000), 0);
+    check_sequence(s, 1, 3);
+    eth_sub_free(sub);
+    tls_proxy_stop(tls);
+    seen_free(s);
+}
+
 /* ---- a scripted node: fake WS server + fake HTTP for the catch-up -------- */
 
 static const eth_address fake_contract = { { 0xfa, 0xce } };
@@ -555,7 +614,7 @@ static void test_stop_while_down(void)
 
 static const struct test_case cases[] = {
     TEST(bad_options),  TEST(live_events),    TEST(catch_up_from_block), TEST(reconnect_catch_up),
-    TEST(scripted_node), TEST(stop_while_down),
+    TEST(tls), TEST(scripted_node), TEST(stop_while_down),
 };
 
 int main(int argc, char **argv)
