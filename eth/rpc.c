@@ -7,7 +7,6 @@
  * acted on it. */
 #include "eth.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -15,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define RPC_TIMEOUT_DEFAULT_MS 30000
 #define RPC_RETRIES_DEFAULT 2
