@@ -481,16 +481,13 @@ void bn254_hash_to_g1(bn254_g1 *r, const uint8_t digest[32])
 
 bn254_err bn254_sk_from_bytes(bn254_sk *sk, const uint8_t in[32])
 {
+    /* Branch-free (ctime_sign.c checks it): only validity may leak. */
     uint64_t l[4];
     limbs_from_be(l, in);
-    uint64_t ok = limbs_lt(l, R_LIMBS) & (limbs_is_zero(l, 4) ^ 1);
-    if (!ok) {
-        wipe(l, sizeof l);
-        return BN254_ERR_BAD_KEY;
-    }
-    memcpy(sk->k.l, l, sizeof l);
+    uint64_t ok = limbs_lt(l, R_LIMBS) & (limbs_is_zero(l, 4) ^ 1), mask = 0 - ok;
+    for (int i = 0; i < 4; i++) sk->k.l[i] = l[i] & mask;
     wipe(l, sizeof l);
-    return BN254_OK;
+    return (bn254_err)((1 - ok) * BN254_ERR_BAD_KEY);
 }
 
 bn254_err bn254_sk_generate(bn254_sk *sk)

@@ -16,6 +16,9 @@
  *   a one-line message. Predicates return int 1/0.
  * - Constant time is the default: no branch or memory access depends on
  *   secret data (checked under valgrind by bn254/tests/ctime_sign.c).
+ * - On x86-64 CPUs with BMI2 and ADX the field multiplication runs MULX/ADX
+ *   assembly, elsewhere portable C (same results; BN254_ASM=0 in the
+ *   environment forces the C path).
  *   Functions named _var are variable time and must only see public data.
  *   Protocol-level functions whose inputs are public by nature (pairing,
  *   hash-to-G1, verification) are variable time where it helps and say so.
@@ -271,7 +274,8 @@ void bn254_hash_to_g1(bn254_g1 *r, const uint8_t digest[32]);
 
 /* A uniformly random key in [1, r) from getrandom(2). Errors: RANDOM. */
 BN254_WARN_UNUSED bn254_err bn254_sk_generate(bn254_sk *sk);
-/* 32-byte big-endian scalar -> key. Errors: BAD_KEY (0 or >= r). */
+/* 32-byte big-endian scalar -> key. Errors: BAD_KEY (0 or >= r; *sk is then
+ * zeroed). Constant time: only the validity of the key can leak. */
 BN254_WARN_UNUSED bn254_err bn254_sk_from_bytes(bn254_sk *sk, const uint8_t in[32]);
 void bn254_sk_to_bytes(uint8_t out[32], const bn254_sk *sk);
 void bn254_sk_wipe(bn254_sk *sk);

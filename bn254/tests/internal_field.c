@@ -205,6 +205,19 @@ static void test_kernels_agree(void)
         mont_mul_c(r1, a, b, R_LIMBS);
         mont_mul_adx(r2, a, b, R_LIMBS);
         CHECK_MEM(r1, r2, 32);
+        /* The fused Fp2 product (random elements, and the extremes p - 1). */
+        fp2 x, y, z1, z2;
+        rand_fp2(&x);
+        rand_fp2(&y);
+        if (i < 4) {
+            edge_value(x.c0.l, P_LIMBS, 3);
+            edge_value(y.c1.l, P_LIMBS, 3 + i);
+        }
+        use_adx = 0;
+        fp2_mul(&z1, &x, &y);
+        use_adx = 1;
+        fp2_mul(&z2, &x, &y);
+        CHECK(fp2_eq(&z1, &z2));
     }
 #else
     printf("  (portable build: no assembly kernels)\n");
