@@ -35,7 +35,9 @@ static inline void fp_mul_b3(fp *r, const fp *a)
 #define EC_ONE FP_ONE
 #define EC_BETA FP_BETA
 #define EC_MUL_FP fp_mul
+#define EC_GLV_MUL_CT 1
 #include "src/ec_impl.h"
+#undef EC_GLV_MUL_CT
 #undef EC_FE
 #undef EC_F
 #undef EC_G
@@ -71,6 +73,7 @@ static inline void fp2_mul_b3(fp2 *r, const fp2 *a) { fp2_mul(r, a, &FP2_TWIST_B
 #undef EC_BETA
 #undef EC_MUL_FP
 
+#include "src/g2_impl.h"
 #include "src/pairing_impl.h"
 
 /* ---- errors and utilities ------------------------------------------------- */
@@ -290,41 +293,7 @@ void bn254_g2_generator(bn254_g2 *r)
 int bn254_g2_is_infinity(const bn254_g2 *a) { return (int)g2_aff_is_inf(a); }
 int bn254_g2_is_on_curve(const bn254_g2 *a) { return (int)g2_aff_on_curve(a); }
 
-/* psi in Jacobian coordinates: conjugation commutes with the Z powers. */
-static void g2_jac_psi(bn254_g2_jac *r, const bn254_g2_jac *a)
-{
-    fp2_conj(&r->x, &a->x);
-    fp2_mul(&r->x, &r->x, &PSI_X);
-    fp2_conj(&r->y, &a->y);
-    fp2_mul(&r->y, &r->y, &PSI_Y);
-    fp2_conj(&r->z, &a->z);
-}
-
-/* Dai, Lin, Zhao, Zhou, "Fast subgroup membership testings for G1, G2 and GT
- * on pairing-friendly curves" (eprint 2022/348), BN case: for u != 4 mod 13
- * and u != 92 mod 97 (true for alt_bn128: u = 0 mod 13, 49 mod 97), a point Q
- * of E'(Fp2) is in G2 iff [u+1]Q + psi([u]Q) + psi^2([u]Q) = psi^3([2u]Q). */
-int bn254_g2_is_in_subgroup_var(const bn254_g2 *a)
-{
-    bn254_g2_jac xq, lhs, rhs, t;
-    bn254_g2 na;
-    if (g2_aff_is_inf(a)) return 1;
-    g2_aff_neg(&na, a);
-    g2_jac_from_aff(&xq, a);
-    for (size_t i = 1; i < sizeof U_NAF; i++) {
-        g2_jac_dbl(&xq, &xq);
-        if (U_NAF[i] > 0) g2_jac_add_aff_var(&xq, &xq, a);
-        else if (U_NAF[i] < 0) g2_jac_add_aff_var(&xq, &xq, &na);
-    }
-    g2_jac_add_aff_var(&lhs, &xq, a);
-    g2_jac_psi(&t, &xq);
-    g2_jac_add_var(&lhs, &lhs, &t);
-    g2_jac_psi(&t, &t);
-    g2_jac_add_var(&lhs, &lhs, &t);
-    g2_jac_dbl(&rhs, &xq);
-    for (int i = 0; i < 3; i++) g2_jac_psi(&rhs, &rhs);
-    return (int)g2_jac_eq(&lhs, &rhs);
-}
+int bn254_g2_is_in_subgroup_var(const bn254_g2 *a) { return g2_in_subgroup(a); }
 
 bn254_err bn254_g2_from_bytes(bn254_g2 *r, const uint8_t in[128])
 {
@@ -362,7 +331,7 @@ void bn254_g2_mul_var(bn254_g2 *r, const bn254_g2 *a, const bn254_scalar *k)
     g2_jac_to_aff(r, &t);
 }
 
-void bn254_g2_mul(bn254_g2 *r, const bn254_g2 *a, const bn254_scalar *k) { g2_mul_ct(r, a, k->l); }
+void bn254_g2_mul(bn254_g2 *r, const bn254_g2 *a, const bn254_scalar *k) { g2_mul_gls(r, a, k->l); }
 
 void bn254_g2_psi(bn254_g2 *r, const bn254_g2 *a)
 {
@@ -470,7 +439,7 @@ void bn254_hash_to_g1(bn254_g1 *r, const uint8_t digest[32])
         fp_sqr(&beta, &x);
         fp_mul(&beta, &beta, &x);
         fp_add(&beta, &beta, &FP_B);
-        if (fp_sqrt(&y, &beta)) break;
+        if (fp_sqrt(&y, &beta)) break;   /* y = beta^((p+1)/4), no sign normalisation */
         fp_add(&x, &x, &FP_ONE);
     }
     r->x = x;
@@ -526,7 +495,7 @@ void bn254_bls_pubkey_g2(bn254_g2 *pk, const bn254_sk *sk)
 {
     bn254_g2 g;
     bn254_g2_generator(&g);
-    g2_mul_ct(pk, &g, sk->k.l);
+    g2_mul_gls(pk, &g, sk->k.l);
 }
 
 void bn254_bls_sign(bn254_g1 *sig, const bn254_sk *sk, const uint8_t digest[32])

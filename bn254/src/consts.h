@@ -94,6 +94,11 @@ static const uint64_t GLV_A2[4] = {0x0be4e1541221250bULL, 0x6f4d8248eeb859fdULL,
 static const uint64_t GLV_G1[4] = {0xd91d232ec7e0b3d7ULL, 0x0000000000000002ULL, 0x0000000000000000ULL, 0x0000000000000000ULL};
 /* floor(2^256 (-b1) / r) */
 static const uint64_t GLV_G2[4] = {0x7a7bd9d4391eb18dULL, 0x4ccef014a773d2cfULL, 0x0000000000000002ULL, 0x0000000000000000ULL};
+/* GLS basis of G2 (gen_consts.py): magnitudes, and the negative entries */
+static const uint64_t GLS_B_ABS[4][4] = {{0x89d3256894d213e3ULL, 0x0000000000000000ULL, 0x89d3256894d213e2ULL, 0x0000000000000001ULL}, {0x89d3256894d213e2ULL, 0x44e992b44a6909f2ULL, 0x44e992b44a6909f1ULL, 0x44e992b44a6909f1ULL}, {0x44e992b44a6909f2ULL, 0x44e992b44a6909f1ULL, 0x44e992b44a6909f1ULL, 0x89d3256894d213e2ULL}, {0x89d3256894d213e3ULL, 0x44e992b44a6909f1ULL, 0x44e992b44a6909f2ULL, 0x44e992b44a6909f1ULL}};
+static const uint8_t GLS_B_NEG[4][4] = {{0, 0, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}, {0, 1, 1, 1}};
+/* floor(2^320 N_j / r), (N_0..N_3)/r the first row of the basis' inverse */
+static const uint64_t GLS_G[4][4] = {{0x353ccca0e558c73bULL, 0x2dff291532e42728ULL, 0x55b4ca7ba3e5577fULL, 0x9e80318ab0d92b95ULL}, {0x7d1fff2e5ce18e26ULL, 0x46f4bda995d51bb1ULL, 0x08e5da66fc7184aeULL, 0x9e80318ab0d92b93ULL}, {0x6eb9c714773a6ef2ULL, 0xd91d232ec7e0b3d7ULL, 0x0000000000000002ULL, 0x0000000000000000ULL}, {0x23038c29bb8bb4ffULL, 0xc170977dcef3cd3fULL, 0x55b4ca7ba3e5577dULL, 0x9e80318ab0d92b95ULL}};
 #define BN_U 0x44e992b44a6909f1ULL
 #define BN_U_BITS 63
 /* 6u + 2 in NAF, most significant digit first (66 digits, 22 non-zero) */

@@ -99,22 +99,6 @@ static inline void line_eval(fp12 *f, const fp2 *l0, const fp2 *l1, const fp2 *l
     fp12_mul_line(f, &a, &b, l3);
 }
 
-/* psi(Q) = (conj(x) gamma_{1,2}, conj(y) gamma_{1,3}) and
- * -psi^2(Q) = (x gamma_{2,2}, y) on affine twist points. */
-static void g2_aff_psi(bn254_g2 *r, const bn254_g2 *q)
-{
-    fp2_conj(&r->x, &q->x);
-    fp2_mul(&r->x, &r->x, &PSI_X);
-    fp2_conj(&r->y, &q->y);
-    fp2_mul(&r->y, &r->y, &PSI_Y);
-}
-
-static void g2_aff_neg_psi2(bn254_g2 *r, const bn254_g2 *q)
-{
-    fp2_mul_fp(&r->x, &q->x, &PSI2_X);
-    r->y = q->y;
-}
-
 #define MILLER_CHUNK 16   /* pairs whose T live on the stack at once */
 
 /* f = prod_i f_i(P_i) for n <= MILLER_CHUNK pairs with no point at infinity,

@@ -193,6 +193,10 @@ static void test_kernels_agree(void)
         mul_wide_c(w1, a, b);
         mul_wide_adx(w2, a, b);
         CHECK_MEM(w1, w2, 64);
+        uint64_t sc[8];
+        mont_mul_c(r1, a, a, P_LIMBS);
+        fp_sqr_adx(r2, a, sc);
+        CHECK_MEM(r1, r2, 32);
         /* redc input: any t < p 2^256 (random 510-bit, and the extremes) */
         test_rand_bytes(t, 64);
         t[7] &= 0x0fffffffffffffffULL;
@@ -504,10 +508,33 @@ static void test_glv_split(void)
     }
 }
 
+/* GLS: k = sum_i (+-k_i) lambda^i mod r with lambda = 6u^2 (psi's eigenvalue). */
+static void test_gls_split(void)
+{
+    uint64_t lambda[4] = {6, 0, 0, 0}, u[4] = {BN_U, 0, 0, 0};
+    scalar_mul(lambda, lambda, u);
+    scalar_mul(lambda, lambda, u);
+    for (int i = 0; i < 20 * ROUNDS; i++) {
+        uint64_t k[4], acc[4] = {0}, pw[4] = {1, 0, 0, 0};
+        struct gls_split s;
+        if (i < 7) edge_value(k, R_LIMBS, i);
+        else rand_below(k, R_LIMBS);
+        gls_split(&s, k);
+        for (int j = 0; j < 4; j++) {
+            uint64_t t[4] = {s.k[j], 0, 0, 0};
+            if (s.neg[j]) limbs_neg_mod(t, t, R_LIMBS);
+            scalar_mul(t, t, pw);
+            scalar_add(acc, acc, t);
+            scalar_mul(pw, pw, lambda);
+        }
+        CHECK_MEM(acc, k, 32);
+    }
+}
+
 static const struct test_case cases[] = {
     TEST(fp_vs_bignum), TEST(fr_vs_bignum), TEST(kernels_agree), TEST(pairing_both_kernels),
     TEST(fp2_laws), TEST(fp6_laws), TEST(fp12_laws), TEST(frobenius), TEST(constants),
-    TEST(cyclotomic_sqr), TEST(glv_split),
+    TEST(cyclotomic_sqr), TEST(glv_split), TEST(gls_split),
 };
 
 int main(int argc, char **argv) { return test_main(cases, TEST_COUNT(cases), argc, argv); }

@@ -127,6 +127,40 @@ for a, b in ((A1, B1), (A2, B2)):
 GLV_G1 = (B2 << 256) // R
 GLV_G2 = ((-B1) << 256) // R
 
+# 4-dimensional GLS on G2 (Galbraith, Lin, Scott, "Endomorphisms for faster
+# elliptic curve cryptography on a large class of curves", J. Cryptology 2011;
+# Galbraith, Scott, eprint 2008/117, Sec. 7): psi acts as lambda = p = 6u^2 mod
+# r, so k = k0 + k1 lambda + k2 lambda^2 + k3 lambda^3. An LLL-reduced basis of
+# {(a0..a3): sum a_i lambda^i = 0 mod r} (determinant r) in terms of u:
+GLS_LAMBDA = 6 * U * U
+GLS_B = [(2 * U + 1, 0, 2 * U, 1), (2 * U, U + 1, -U, U), (U + 1, U, U, -2 * U), (2 * U + 1, -U, -(U + 1), -U)]
+for b in GLS_B:
+    assert sum(bi * pow(GLS_LAMBDA, i, R) for i, bi in enumerate(b)) % R == 0
+
+
+def gls_babai():
+    """First row of B^-1 is (N_0..N_3)/r; returns N (all positive here)."""
+    from fractions import Fraction
+    a = [[Fraction(x) for x in row] + [Fraction(int(i == j)) for j in range(4)] for i, row in enumerate(GLS_B)]
+    for c in range(4):
+        piv = next(k for k in range(c, 4) if a[k][c] != 0)
+        a[c], a[piv] = a[piv], a[c]
+        a[c] = [x / a[c][c] for x in a[c]]
+        for k in range(4):
+            if k != c:
+                a[k] = [x - a[k][c] * y for x, y in zip(a[k], a[c])]
+    n = [a[0][4 + j] * R for j in range(4)]
+    assert all(x.denominator == 1 and x > 0 for x in n)
+    return [int(x) for x in n]
+
+
+# Babai rounding c_j = round(k N_j / r) with G_j = floor(2^320 N_j / r): the
+# error is below k/2^320, so |k_i| <= (1/2 + 2^-66) sum_j |B_ji| < 0.95 * 2^64.
+GLS_N = gls_babai()
+GLS_G = [(n << 320) // R for n in GLS_N]
+assert all(sum(abs(GLS_B[j][i]) for j in range(4)) * (0.5 + 2**-60) < 2**64 for i in range(4))
+
+
 # --- ate loop: 6u + 2 in non-adjacent form, most significant digit first ------
 
 
@@ -227,6 +261,13 @@ def main():
     raw("GLV_A2", A2, "6u^2 + 4u + 1")
     raw("GLV_G1", GLV_G1, "floor(2^256 b2 / r)")
     raw("GLV_G2", GLV_G2, "floor(2^256 (-b1) / r)")
+    print("/* GLS basis of G2 (gen_consts.py): magnitudes, and the negative entries */")
+    print("static const uint64_t GLS_B_ABS[4][4] = {%s};" % ", ".join(
+        "{%s}" % ", ".join("0x%016xULL" % abs(x) for x in row) for row in GLS_B))
+    print("static const uint8_t GLS_B_NEG[4][4] = {%s};" % ", ".join(
+        "{%s}" % ", ".join(str(int(x < 0)) for x in row) for row in GLS_B))
+    print("/* floor(2^320 N_j / r), (N_0..N_3)/r the first row of the basis' inverse */")
+    print("static const uint64_t GLS_G[4][4] = {%s};" % ", ".join(c_limbs(g)[1:-1] for g in GLS_G))
     print("#define BN_U 0x%016xULL" % U)
     print("#define BN_U_BITS %d" % U.bit_length())
     print("/* 6u + 2 in NAF, most significant digit first (%d digits, %d non-zero) */" %
