@@ -103,7 +103,12 @@ static const uint64_t GLS_G[4][4] = {{0x353ccca0e558c73bULL, 0x2dff291532e42728U
 #define BN_U_BITS 63
 /* 6u + 2 in NAF, most significant digit first (66 digits, 22 non-zero) */
 static const int8_t ATE_NAF[66] = {1, 0, -1, 0, 1, 0, 0, 0, -1, 0, -1, 0, 0, 0, -1, 0, 1, 0, -1, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 0, -1, 0, 1, 0, 0, -1, 0, 0, 0, 0, -1, 0, 1, 0, 0, 0, -1, 0, -1, 0, 0, 1, 0, 0, 0, -1, 0, 0, -1, 0, 1, 0, 1, 0, 0, 0};
+/* lines of one Miller loop: a tangent per digit after the first, a chord per
+ * non-zero digit after the first, two closing lines */
+#define ATE_LINES 88
 /* u in NAF, most significant digit first (63 digits, 24 non-zero) */
 static const int8_t U_NAF[63] = {1, 0, 0, 0, 1, 0, 1, 0, 0, -1, 0, 1, 0, 1, 0, -1, 0, 0, 1, 0, 1, 0, -1, 0, -1, 0, -1, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, -1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, -1, 0, 0, 0, 1};
+/* u in width-4 NAF, most significant digit first (63 digits, 14 non-zero) */
+static const int8_t U_WNAF4[63] = {1, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, -3, 0, 0, 0, 3, 0, 0, 0, 0, 5, 0, 0, 0, -5, 0, 0, 0, -3, 0, 0, 0, 1, 0, 0, 0, 0, 5, 0, 0, 0, 0, 7, 0, 0, 0, -7, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, -1, 0, 0, 0, 1};
 
 #endif

@@ -447,6 +447,12 @@ static void test_constants(void)
     v = 0;
     for (size_t i = 0; i < sizeof U_NAF; i++) v = 2 * v + (u128)(__int128)U_NAF[i];
     CHECK(v == BN_U);
+    v = 0;
+    for (size_t i = 0; i < sizeof U_WNAF4; i++) v = 2 * v + (u128)(__int128)U_WNAF4[i];
+    CHECK(v == BN_U);
+    int lines = 0;
+    for (size_t i = 1; i < sizeof ATE_NAF; i++) lines += 1 + (ATE_NAF[i] != 0);
+    CHECK_INT(lines + 2, ATE_LINES);
 }
 
 /* Cyclotomic squaring equals squaring on the image of the easy part. */

@@ -93,6 +93,11 @@ export async function startAnvil() {
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });
+  const spawned = new Promise((resolve, reject) => {
+    child.on('spawn', resolve);
+    child.on('error', (e) => reject(new Error(`cannot start anvil (${e.code}): run make setup, PATH needs node_modules/.bin`)));
+  });
+  await spawned;
   const url = `http://127.0.0.1:${port}`;
   const stop = () => {
     try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }

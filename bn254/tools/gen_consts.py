@@ -174,6 +174,26 @@ def naf(k):
 
 
 ATE_NAF = naf(6 * U + 2)
+
+
+def wnaf(k, w):
+    """Width-w NAF, most significant digit first: odd digits |d| < 2^(w-1)."""
+    digits = []
+    while k:
+        d = 0
+        if k & 1:
+            d = k % (1 << w)
+            if d >= 1 << (w - 1):
+                d -= 1 << w
+        digits.append(d)
+        k = (k - d) // 2
+    return digits[::-1]
+
+
+# u in width-4 NAF: 13 non-zero digits after the first, against 23 in plain NAF
+# (the final exponentiation raises to u three times).
+U_WNAF4 = wnaf(U, 4)
+assert sum(d * 2**i for i, d in enumerate(U_WNAF4[::-1])) == U
 assert sum(d * 2**i for i, d in enumerate(ATE_NAF[::-1])) == 6 * U + 2
 U_NAF = naf(U)
 
@@ -273,9 +293,15 @@ def main():
     print("/* 6u + 2 in NAF, most significant digit first (%d digits, %d non-zero) */" %
           (len(ATE_NAF), sum(1 for d in ATE_NAF if d)))
     print("static const int8_t ATE_NAF[%d] = {%s};" % (len(ATE_NAF), ", ".join(str(d) for d in ATE_NAF)))
+    print("/* lines of one Miller loop: a tangent per digit after the first, a chord per")
+    print(" * non-zero digit after the first, two closing lines */")
+    print("#define ATE_LINES %d" % (len(ATE_NAF) - 1 + sum(1 for d in ATE_NAF[1:] if d) + 2))
     print("/* u in NAF, most significant digit first (%d digits, %d non-zero) */" %
           (len(U_NAF), sum(1 for d in U_NAF if d)))
     print("static const int8_t U_NAF[%d] = {%s};" % (len(U_NAF), ", ".join(str(d) for d in U_NAF)))
+    print("/* u in width-4 NAF, most significant digit first (%d digits, %d non-zero) */" %
+          (len(U_WNAF4), sum(1 for d in U_WNAF4 if d)))
+    print("static const int8_t U_WNAF4[%d] = {%s};" % (len(U_WNAF4), ", ".join(str(d) for d in U_WNAF4)))
     print("\n#endif")
 
 
