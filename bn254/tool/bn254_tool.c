@@ -269,7 +269,8 @@ static int cmd_pubkey(const struct opts *o)
     static const char *const allowed[] = {"key", "key-env", NULL};
     bn254_sk sk;
     if (check_opts(o, allowed)) return 2;
-    if (read_key(&sk, o)) return 1;
+    int rk = read_key(&sk, o);
+    if (rk) return rk;
     int rc = print_key(&sk, o, 0);
     bn254_sk_wipe(&sk);
     return rc;
@@ -294,7 +295,8 @@ static int cmd_sign(const struct opts *o)
     uint8_t d[32];
     bn254_sk sk;
     if (check_opts(o, allowed) || hex_exact(d, 32, opt(o, "digest"), "digest")) return 2;
-    if (read_key(&sk, o)) return 1;
+    int rk = read_key(&sk, o);
+    if (rk) return rk;
     int rc = sign_and_print(&sk, d, o, "signature");
     bn254_sk_wipe(&sk);
     return rc;
@@ -387,7 +389,8 @@ static int cmd_pop(const struct opts *o)
     bn254_sk sk;
     bn254_g1 pk;
     if (check_opts(o, allowed)) return 2;
-    if (read_key(&sk, o)) return 1;
+    int rk = read_key(&sk, o);
+    if (rk) return rk;
     int rc;
     if (opt(o, "message-digest")) {
         rc = hex_exact(d, 32, opt(o, "message-digest"), "message-digest");
@@ -458,7 +461,8 @@ static int cmd_keystore_create(const struct opts *o)
     if (strcmp(kdf, "scrypt") == 0) bn254_keystore_opts_default(&ko, BN254_KDF_SCRYPT);
     else if (strcmp(kdf, "pbkdf2") == 0) bn254_keystore_opts_default(&ko, BN254_KDF_PBKDF2);
     else return usage_error("--kdf must be scrypt or pbkdf2, not '%s'", kdf);
-    if (read_key(&sk, o)) return 1;
+    int rk = read_key(&sk, o);
+    if (rk) return rk;
     if (!(pw = read_password(o))) {
         bn254_sk_wipe(&sk);
         return 1;
