@@ -588,23 +588,52 @@ void bn254_bls_aggregate_g2(bn254_g2 *r, const bn254_g2 *pts, size_t n)
     g2_jac_to_aff(r, &acc);
 }
 
-#define POP_TAG "FaaS-AVS BN254 PoP"
+/* 32-byte big-endian word of an integer (ABI uint / address padding). */
+static uint8_t *put_word(uint8_t *w, const uint8_t *v, size_t n)
+{
+    memset(w, 0, 32 - n);
+    memcpy(w + 32 - n, v, n);
+    return w + 32;
+}
+
+static uint8_t *put_u64_word(uint8_t *w, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (56 - 8 * i));
+    return put_word(w, b, 8);
+}
+
+static void keccak_str(uint8_t out[32], const char *s) { eth_keccak256(out, s, strlen(s)); }
 
 void bn254_bls_pop_digest(uint8_t out[32], uint64_t chain_id, const uint8_t registry[20],
-                          const uint8_t operator_addr[20], const bn254_g1 *pk_g1)
+                          const uint8_t operator_addr[20], const uint8_t avs[20], uint32_t operator_set_id,
+                          const bn254_g1 *pk_g1, const bn254_g2 *pk_g2)
 {
-    uint8_t buf[sizeof POP_TAG - 1 + 32 + 20 + 20 + 64], *w = buf;
-    memcpy(w, POP_TAG, sizeof POP_TAG - 1);
-    w += sizeof POP_TAG - 1;
-    memset(w, 0, 24);
-    for (int i = 0; i < 8; i++) w[24 + i] = (uint8_t)(chain_id >> (56 - 8 * i));
-    w += 32;
-    memcpy(w, registry, 20);
-    w += 20;
-    memcpy(w, operator_addr, 20);
-    w += 20;
-    bn254_g1_to_bytes(w, pk_g1);
-    eth_keccak256(out, buf, sizeof buf);
+    uint8_t key_data[192], buf[2 + 32 * 5], *w, domain[32], strct[32];
+    bn254_g1_to_bytes(key_data, pk_g1);
+    bn254_g2_to_bytes(key_data + 64, pk_g2);
+    /* domain separator */
+    w = buf;
+    keccak_str(w, "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    keccak_str(w + 32, "FaaSOperatorRegistry");
+    keccak_str(w + 64, "1");
+    w = put_u64_word(w + 96, chain_id);
+    w = put_word(w, registry, 20);
+    eth_keccak256(domain, buf, (size_t)(w - buf));
+    /* struct hash */
+    w = buf;
+    keccak_str(w, "BN254KeyRegistration(address operator,address avs,uint32 operatorSetId,bytes keyData)");
+    w = put_word(w + 32, operator_addr, 20);
+    w = put_word(w, avs, 20);
+    w = put_u64_word(w, operator_set_id);
+    eth_keccak256(w, key_data, sizeof key_data);
+    eth_keccak256(strct, buf, (size_t)(w + 32 - buf));
+    /* EIP-712 */
+    buf[0] = 0x19;
+    buf[1] = 0x01;
+    memcpy(buf + 2, domain, 32);
+    memcpy(buf + 34, strct, 32);
+    eth_keccak256(out, buf, 66);
 }
 
 void bn254_bls_pop_prove(bn254_g1 *pop, const bn254_sk *sk, const uint8_t pop_digest[32])

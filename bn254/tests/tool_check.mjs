@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bn254 } from '@noble/curves/bn254.js';
-import { R, check, finish, g1Hex, g2Hex, hex32, keccak, randBytes, randScalar } from './lib.mjs';
+import { R, check, finish, g1Hex, g2Hex, hex32, popDigest, randBytes, randScalar } from './lib.mjs';
 
 const tool = path.join(process.env.FAAS_BIN_DIR || 'bin', 'bn254-tool');
 const run = (args, env = {}) => {
@@ -62,14 +62,16 @@ const a2 = agg('aggregate-g2', fields.pk_g2, k2.pk_g2);
 check(a2 === g2Hex(G2.BASE.multiply((seed + seed2) % R)), 'aggregate-g2 (noble)');
 check(run(['verify', '--digest', digest, '--sig', asig, '--pk-g1', a1, '--pk-g2', a2]).code === 0, 'aggregate verifies');
 
-// proof of possession: the digest of bn254.h (keccak in JS), the proof verifies
-const reg = randBytes(20).toString('hex'), op = randBytes(20).toString('hex');
-const pd = strip(run(['pop-digest', '--chain-id', '31337', '--registry', '0x' + reg, '--operator', op,
-  '--pk-g1', fields.pk_g1, '--abi']).out.trim());
-const packed = Buffer.concat([Buffer.from('FaaS-AVS BN254 PoP'), Buffer.from(hex32(31337n) + reg + op + strip(fields.pk_g1), 'hex')]);
-check(pd === keccak(packed).toString('hex'), 'pop-digest = keccak256(abi.encodePacked(...))');
-const pop = JSON.parse(run(['pop', '--key', sk, '--chain-id', '31337', '--registry', reg, '--operator', op, '--json']).out);
-check(strip(pop.digest) === pd, 'pop computes the same digest');
+// proof of possession: OperatorRegistry's EIP-712 digest (recomputed in JS),
+// the --abi layout of the contract tests' ffi, and the proof verifies
+const reg = randBytes(20).toString('hex'), op = randBytes(20).toString('hex'), avs = randBytes(20).toString('hex');
+const popArgs = ['--chain-id', '31337', '--registry', '0x' + reg, '--operator', op, '--avs', avs, '--operator-set-id', '3'];
+const pd = strip(run(['pop-digest', ...popArgs, '--pk-g1', fields.pk_g1, '--pk-g2', fields.pk_g2, '--abi']).out.trim());
+check(pd === popDigest(31337n, reg, op, avs, 3n, strip(fields.pk_g1), strip(fields.pk_g2)), 'pop-digest = EIP-712 digest (JS)');
+const pop = JSON.parse(run(['pop', '--key', sk, ...popArgs, '--json']).out);
+check(strip(pop.digest) === pd && pop.pk_g1 === fields.pk_g1 && pop.pk_g2 === fields.pk_g2, 'pop: digest and keys');
+const popAbi = strip(run(['pop', '--key', sk, ...popArgs, '--abi']).out.trim());
+check(popAbi === pd + strip(fields.pk_g1) + strip(fields.pk_g2) + strip(pop.pop), 'pop --abi = abi.encode(digest, g1, g2, pop)');
 const pop2 = JSON.parse(run(['pop', '--key', sk, '--message-digest', pd, '--json']).out);
 check(pop2.pop === pop.pop, 'pop --message-digest');
 check(run(['verify', '--digest', pd, '--sig', pop.pop, '--pk-g1', fields.pk_g1, '--pk-g2', fields.pk_g2]).code === 0, 'pop verifies');
@@ -105,7 +107,8 @@ const errs = [
   [['pubkey', '--key-env', 'NOPE_NOT_SET'], 1, /NOPE_NOT_SET is not set/],
   [['frobnicate'], 2, /unknown command/],
   [['keygen', '--bogus', '1'], 2, /unknown option --bogus/],
-  [['pop-digest', '--chain-id', '-1', '--registry', reg, '--operator', op, '--pk-g1', fields.pk_g1], 1, /chain-id/],
+  [['pop-digest', ...popArgs.slice(0, 1), '-1', ...popArgs.slice(2), '--pk-g1', fields.pk_g1, '--pk-g2', fields.pk_g2], 1, /chain-id/],
+  [['pop', '--key', sk, ...popArgs.slice(0, -1), '4294967296'], 1, /operator-set-id/],
   [['keystore-decrypt', '--keystore', '/nonexistent/k.json', '--password-env', 'PW'], 1, /cannot read keystore/],
 ];
 for (const [args, code, re] of errs) {
