@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bn254 } from '@noble/curves/bn254.js';
-import { R, check, finish, g1Hex, g2Hex, hex32, popDigest, randBytes, randScalar } from './lib.mjs';
+import { R, check, finish, g1Hex, g2Hex, hex32, keccak, popDigest, randBytes, randScalar } from './lib.mjs';
 
 const tool = path.join(process.env.FAAS_BIN_DIR || 'bin', 'bn254-tool');
 const run = (args, env = {}) => {
@@ -30,6 +30,9 @@ const keyAbi = run(['keygen', '--seed', hex32(seed), '--abi']).out.trim();
 check(keyAbi === '0x' + strip(fields.sk) + strip(fields.pk_g1) + strip(fields.pk_g2), 'keygen --abi = abi.encode(sk, G1Point, G2Point)');
 const big = run(['keygen', '--seed', 'ff'.repeat(32), '--json']);
 check(big.code === 0 && JSON.parse(big.out).sk === '0x' + hex32(((1n << 256n) - 1n) % R), 'keygen seed reduced mod r');
+const lab = JSON.parse(run(['keygen', '--label', 'faas-avs devnet operator bn254 0', '--json']).out);
+check(lab.sk === '0x' + hex32(BigInt('0x' + keccak(Buffer.from('faas-avs devnet operator bn254 0')).toString('hex')) % R),
+  'keygen --label = keccak256(label) mod r');
 const fresh = [run(['keygen', '--json']), run(['keygen', '--json'])].map((r) => JSON.parse(r.out).sk);
 check(fresh[0] !== fresh[1] && BigInt(fresh[0]) < R && BigInt(fresh[0]) > 0n, 'keygen from the OS: valid, distinct');
 

@@ -26,8 +26,10 @@ static const char USAGE[] =
     "Points: G1 = x||y (64 bytes), G2 = x.c1||x.c0||y.c1||y.c0 (128 bytes), as the EVM.\n"
     "Output: text lines by default, --json for JSON, --abi for one abi-encoded 0x string.\n"
     "\n"
-    "  keygen [--seed HEX]          new key (OS randomness, or the seed as a big-endian\n"
-    "                               integer mod r, as eigensdk-go's NewPrivateKey)\n"
+    "  keygen [--seed HEX | --label TEXT]\n"
+    "                               new key: OS randomness; or the seed as a big-endian\n"
+    "                               integer mod r (as eigensdk-go's NewPrivateKey); or\n"
+    "                               keccak256(label) mod r (deterministic devnet keys)\n"
     "  pubkey --key K               G1 and G2 public keys\n"
     "  sign --key K --digest D      sk * hashToG1(D) (EigenLayer's BN254 scheme)\n"
     "  verify --digest D --sig S --pk-g1 P1 --pk-g2 P2\n"
@@ -239,26 +241,38 @@ static int print_key(const bn254_sk *sk, const struct opts *o, int with_secret)
 
 /* ---- commands ------------------------------------------------------------ */
 
+/* A key from 32 big-endian bytes reduced mod r (0 is refused). */
+static int key_mod_r(bn254_sk *sk, uint8_t b[32], const char *what)
+{
+    bn254_scalar s;
+    bn254_scalar_from_bytes_reduce(&s, b);
+    bn254_scalar_to_bytes(b, &s);
+    bn254_err e = bn254_sk_from_bytes(sk, b);
+    bn254_wipe(b, 32);
+    bn254_wipe(&s, sizeof s);
+    if (e) return fail("%s is 0 mod r", what);
+    return 0;
+}
+
 static int cmd_keygen(const struct opts *o)
 {
-    static const char *const allowed[] = {"seed", NULL};
+    static const char *const allowed[] = {"seed", "label", NULL};
     bn254_sk sk;
+    uint8_t b[32] = {0};
     if (check_opts(o, allowed)) return 2;
-    const char *seed = opt(o, "seed");
+    const char *seed = opt(o, "seed"), *label = opt(o, "label");
+    if (seed && label) return usage_error("give at most one of --seed and --label%s", "");
     if (seed) {
-        uint8_t b[32] = {0}, raw[32];
+        uint8_t raw[32];
         size_t n;
         if (eth_hex_decode(raw, sizeof raw, &n, seed, strlen(seed)) != ETH_OK)
             return fail("--seed must be at most 32 bytes of hex%s", "");
         memcpy(b + 32 - n, raw, n);
-        bn254_scalar s;
-        bn254_scalar_from_bytes_reduce(&s, b);
-        bn254_scalar_to_bytes(b, &s);
-        bn254_err e = bn254_sk_from_bytes(&sk, b);
-        bn254_wipe(b, sizeof b);
         bn254_wipe(raw, sizeof raw);
-        bn254_wipe(&s, sizeof s);
-        if (e) return fail("--seed is 0 mod r: %s", bn254_strerror(e));
+        if (key_mod_r(&sk, b, "--seed")) return 1;
+    } else if (label) {
+        eth_keccak256(b, label, strlen(label));
+        if (key_mod_r(&sk, b, "keccak256(--label)")) return 1;
     } else {
         bn254_err e = bn254_sk_generate(&sk);
         if (e) return fail("%s", bn254_strerror(e));
