@@ -350,21 +350,15 @@ INLINE void fp_halve(fp *r, const fp *a)
 
 INLINE void fp_redc(fp *r, const uint64_t t[8]) { mont_redc(r->l, t, P_LIMBS); }
 
-/* Double-width add/sub for lazy reduction: t = a + b, t = a - b (+ p^2 on
- * borrow so the result stays a non-negative representative). */
-INLINE void wide_add(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
-{
-    uint64_t c = 0;
-    for (int i = 0; i < 8; i++) r[i] = adc(a[i], b[i], &c);
-}
-
-/* a - b for a >= b (no modular correction). */
+/* Double-width subtractions for lazy reduction (the portable fp2_mul).
+ * wide_sub: a - b for a >= b. */
 INLINE void wide_sub(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
 {
     uint64_t borrow = 0;
     for (int i = 0; i < 8; i++) r[i] = sbb(a[i], b[i], &borrow);
 }
 
+/* a - b, plus p^2 when that borrows: a non-negative representative. */
 INLINE void wide_sub_modp2(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
 {
     uint64_t borrow = 0, c = 0;
@@ -373,8 +367,8 @@ INLINE void wide_sub_modp2(uint64_t r[8], const uint64_t a[8], const uint64_t b[
     for (int i = 0; i < 8; i++) r[i] = adc(r[i], P_SQ[i] & mask, &c);
 }
 
-/* Plain (non-Montgomery) 256-bit integer <-> fp. */
-/* Any 256-bit a (also >= p: the result is reduced mod p). */
+/* Plain (non-Montgomery) 256-bit integer <-> fp. fp_from_limbs takes any
+ * 256-bit a (also >= p: the result is reduced mod p). */
 static inline void fp_from_limbs(fp *r, const uint64_t a[4]) { mont_mul(r->l, P_R2, a, P_LIMBS); }
 
 static inline void fp_to_limbs(uint64_t r[4], const fp *a)
@@ -486,27 +480,12 @@ static inline void fr_to_limbs(uint64_t r[4], const fr *a)
     mont_mul(r, a->l, one, R_LIMBS);
 }
 
-static inline void fr_add(fr *r, const fr *a, const fr *b)
-{
-    uint64_t t[4], c = 0;
-    for (int i = 0; i < 4; i++) t[i] = adc(a->l[i], b->l[i], &c);
-    sub_if_ge(r->l, t, R_LIMBS);
-}
-
 /* Plain scalars mod r (no Montgomery form): (a + b) mod r, (m - a) mod m. */
 static inline void scalar_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
     uint64_t t[4], c = 0;
     for (int i = 0; i < 4; i++) t[i] = adc(a[i], b[i], &c);
     sub_if_ge(r, t, R_LIMBS);
-}
-
-/* r = (m - a) mod m for a < m, constant time (0 stays 0). */
-static inline void limbs_neg_mod(uint64_t r[4], const uint64_t a[4], const uint64_t m[4])
-{
-    uint64_t t[4], borrow = 0, nz = 1 ^ limbs_is_zero(a, 4), mask = 0 - nz;
-    for (int i = 0; i < 4; i++) t[i] = sbb(m[i], a[i], &borrow);
-    for (int i = 0; i < 4; i++) r[i] = t[i] & mask;
 }
 
 /* Plain scalars: r = a*b mod r. */

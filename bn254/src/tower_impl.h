@@ -161,7 +161,6 @@ static inline void fp6_neg(fp6 *r, const fp6 *a)
     fp2_neg(&r->c2, &a->c2);
 }
 
-static inline uint64_t fp6_is_zero(const fp6 *a) { return fp2_is_zero(&a->c0) & fp2_is_zero(&a->c1) & fp2_is_zero(&a->c2); }
 static inline uint64_t fp6_eq(const fp6 *a, const fp6 *b) { return fp2_eq(&a->c0, &b->c0) & fp2_eq(&a->c1, &b->c1) & fp2_eq(&a->c2, &b->c2); }
 
 /* a * v = xi a2 + a0 v + a1 v^2. */

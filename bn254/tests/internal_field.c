@@ -481,6 +481,13 @@ static void test_cyclotomic_sqr(void)
 
 /* ---- scalar recodings ---------------------------------------------------- */
 
+/* r = (m - a) mod m for a < m (0 stays 0). */
+static void limbs_neg_mod(uint64_t r[4], const uint64_t a[4], const uint64_t m[4])
+{
+    uint64_t borrow = 0, nz = 1 ^ limbs_is_zero(a, 4), mask = 0 - nz;
+    for (int i = 0; i < 4; i++) r[i] = sbb(m[i], a[i], &borrow) & mask;
+}
+
 static void check_split(const uint64_t k[4])
 {
     struct glv_split s;
