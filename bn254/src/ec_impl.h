@@ -393,6 +393,9 @@ static void EC_G(mul_ct)(EC_AFF *r, const EC_AFF *a, const uint64_t k[4])
     EC_F(inv)(&zi, &acc.z);
     EC_F(mul)(&r->x, &acc.x, &zi);
     EC_F(mul)(&r->y, &acc.y, &zi);
+    /* the last lookups reveal the low digits of k */
     glv_split_wipe(&s);
+    wipe(&e, sizeof e);
+    wipe(&acc, sizeof acc);
 }
 #endif

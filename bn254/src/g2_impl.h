@@ -143,7 +143,10 @@ static void g2_mul_gls(bn254_g2 *r, const bn254_g2 *a, const uint64_t k[4])
     fp2_inv(&zi, &acc.z);
     fp2_mul(&r->x, &acc.x, &zi);
     fp2_mul(&r->y, &acc.y, &zi);
+    /* the last lookups reveal the low digits of the split */
     wipe(&s, sizeof s);
+    wipe(&e, sizeof e);
+    wipe(&acc, sizeof acc);
 }
 
 #endif
