@@ -91,7 +91,6 @@ const char *bn254_strerror(bn254_err e)
         [BN254_ERR_BAD_KEY] = "secret key must be in [1, r)",
         [BN254_ERR_VERIFY] = "signature does not verify",
         [BN254_ERR_RANDOM] = "OS random source failed",
-        [BN254_ERR_HEX] = "malformed hex",
         [BN254_ERR_JSON] = "keystore JSON malformed or missing a field",
         [BN254_ERR_KEYSTORE] = "unsupported keystore (kdf, cipher, curve or parameters)",
         [BN254_ERR_PASSWORD] = "wrong keystore password (checksum mismatch)",

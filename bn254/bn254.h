@@ -16,12 +16,12 @@
  *   a one-line message. Predicates return int 1/0.
  * - Constant time is the default: no branch or memory access depends on
  *   secret data (checked under valgrind by bn254/tests/ctime_sign.c).
- * - On x86-64 CPUs with BMI2 and ADX the field multiplication runs MULX/ADX
- *   assembly, elsewhere portable C (same results; BN254_ASM=0 in the
- *   environment forces the C path).
  *   Functions named _var are variable time and must only see public data.
  *   Protocol-level functions whose inputs are public by nature (pairing,
  *   hash-to-G1, verification) are variable time where it helps and say so.
+ * - On x86-64 CPUs with BMI2 and ADX the field multiplication runs MULX/ADX
+ *   assembly, elsewhere portable C (same results; BN254_ASM=0 in the
+ *   environment forces the C path).
  * - No heap allocation except in the keystore functions (stated there). Every
  *   type is a plain fixed-size struct that may be copied freely.
  * - Byte formats are the EVM's: integers are 32-byte big-endian; a G1 point is
@@ -57,7 +57,6 @@ typedef enum {
     BN254_ERR_BAD_KEY,         /* secret key is zero or >= r */
     BN254_ERR_VERIFY,          /* signature or proof of possession does not verify */
     BN254_ERR_RANDOM,          /* the OS random source failed */
-    BN254_ERR_HEX,             /* malformed hex */
     BN254_ERR_JSON,            /* keystore JSON malformed or missing a field */
     BN254_ERR_KEYSTORE,        /* keystore uses an unsupported kdf, cipher or curve */
     BN254_ERR_PASSWORD,        /* keystore checksum mismatch: wrong password */
