@@ -14,6 +14,9 @@
 // operators.json: as printed by `node contracts/scripts/bn254-tool.mjs keys N`:
 //   {"operators":[{"ecdsaPrivateKey","bn254PrivateKey","g2":[X.c1,X.c0,Y.c1,Y.c0],
 //                  "socket","weight", ...}]}
+//   g2 may also be one 0x-hex string of 128 bytes, as `bin/bn254-tool pubkey` prints pk_g2.
+//   Each operator sends its own registerOperator from ecdsaPrivateKey (funded with 1 ETH by
+//   the deployer when it has less); its proof of possession is computed from bn254PrivateKey.
 // Output (--out), all addresses checksummed:
 //   {"chainId","rpcUrl","deployer","deployBlock" (first block to scan logs from),
 //    "taskMailbox","bn254CertificateVerifier",
@@ -96,6 +99,12 @@ operators.forEach((op, i) => {
   for (const k of ['ecdsaPrivateKey', 'bn254PrivateKey', 'g2', 'socket', 'weight']) {
     if (op[k] === undefined) fail(`operator ${i} lacks "${k}"`);
   }
+  // g2 as 4 words, or as one 128-byte hex string (bin/bn254-tool's pk_g2)
+  if (typeof op.g2 === 'string') {
+    if (!/^0x[0-9a-fA-F]{256}$/.test(op.g2)) fail(`operator ${i}: g2 string must be 0x + 128 bytes`);
+    op.g2 = [0, 1, 2, 3].map((w) => '0x' + op.g2.slice(2 + 64 * w, 2 + 64 * (w + 1)));
+  }
+  if (!Array.isArray(op.g2) || op.g2.length !== 4) fail(`operator ${i}: g2 must be [X.c1, X.c0, Y.c1, Y.c0]`);
 });
 
 const chainId = Number(BigInt(await rpc(opts.rpcUrl, 'eth_chainId', [])));

@@ -80,6 +80,15 @@ async function main() {
     const ops = JSON.parse(fs.readFileSync(opsFile, 'utf8')).operators;
     ops[1].weight = 200;
     ops[2].weight = 300;
+    // With our C tool built, operator 2's BN254 key comes from it (pk_g2 as one hex string).
+    const tool = path.join(process.env.FAAS_BIN_DIR ?? path.join(contracts, '..', 'bin'), 'bn254-tool');
+    const cKey = fs.existsSync(tool);
+    if (cKey) {
+      const k = JSON.parse(sh(tool, ['keygen', '--seed', 'c0ffee', '--json']).stdout);
+      ops[2].bn254PrivateKey = k.sk;
+      ops[2].g2 = k.pk_g2;
+      check(k.pk_g1 === '0x' + g1Hex(g1Of(BigInt(k.sk))).map((w) => w.slice(2)).join(''), 'C tool G1 key = noble');
+    }
     fs.writeFileSync(opsFile, JSON.stringify({ operators: ops }));
     const outFile = path.join(tmp, 'deployment.json');
     sh('node', ['scripts/deploy.mjs', '--rpc-url', url, '--operators', opsFile, '--threshold-bps', '6000',
@@ -168,7 +177,7 @@ async function main() {
     check(b.call <= GOAL_CALL, `callFunction(15 B) ${b.call} <= ${GOAL_CALL}`);
     console.log(`anvil gasUsed: registerFunction(324 B) ${gas.register}; callFunction(15 B) ${a.call} (first call) ` +
       `${b.call}; submitResult(2 of 3 sign, 100 B) ${a.submit} (non-signer cached on first use), ${b.submit} (cached); ` +
-      `hash-to-curve tries ${a.tries}, ${b.tries} (4016 gas each)`);
+      `hash-to-curve tries ${a.tries}, ${b.tries} (4016 gas each)` + (cKey ? '; operator 2 keyed by bin/bn254-tool' : ''));
   } finally {
     try { process.kill(-anvil.pid, 'SIGTERM'); } catch {}
     fs.rmSync(tmp, { recursive: true, force: true });
