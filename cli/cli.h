@@ -130,7 +130,6 @@ typedef enum {
     CLI_FLAG_TIMEOUT,
     CLI_FLAG_NO_WAIT,
     CLI_FLAG_LOCAL,
-    CLI_FLAG_FROM_BLOCK,
     CLI_FLAG__COUNT
 } cli_flag;
 
@@ -331,6 +330,11 @@ char *cli_s3_object_url(const cli_s3_location *loc, const char *key, const char 
 cli_err cli_s3_put(const char *url, const cli_aws_creds *c, const uint8_t *body, size_t n, const char *content_type,
                    cli_diag *d);
 
+/* GETs url without credentials, as operators download a bundle, into out
+ * (appended, up to out's cap: CLI_ERR_BUNDLE beyond). HTTP errors are
+ * CLI_ERR_S3 with S3's code and message when it sent them. */
+cli_err cli_s3_get(const char *url, eth_buf *out, cli_diag *d);
+
 /* Extracts <Code> and <Message> from an S3 XML error body into code/msg
  * (each cap bytes, NUL-terminated, "" when absent). Never fails. */
 void cli_s3_error_fields(const char *body, size_t n, char *code, char *msg, size_t cap);
@@ -359,6 +363,67 @@ void cli_out_field(cli_out *o, const char *key, json_t *value, const char *fmt, 
  * name, ...facts so far} to out (JSON mode). Frees o's state and returns
  * the exit status for the result. */
 int cli_out_finish(cli_out *o, const cli_diag *d, cli_err e, FILE *err);
+
+/* ------------------------------------------------------------------------ */
+/* The chain: the FaaS contract and the TaskMailbox through libeth            */
+
+/* What a command needs from cli_chain_open. */
+enum {
+    CLI_NEED_KEY = 1,       /* a signing key and client (transactions) */
+    CLI_NEED_FAAS = 2,      /* the FaaS contract address */
+    CLI_NEED_MAILBOX = 4,   /* the TaskMailbox address */
+};
+
+/* Transaction receipts are awaited this long before CLI_ERR_TIMEOUT. */
+#define CLI_RECEIPT_TIMEOUT_MS 120000L
+
+typedef struct {
+    cli_config cfg;
+    eth_rpc *rpc;           /* owned */
+    eth_client *client;     /* owned; NULL without CLI_NEED_KEY */
+    eth_address faas;       /* valid with CLI_NEED_FAAS */
+    eth_address mailbox;    /* valid with CLI_NEED_MAILBOX */
+    uint64_t chain_id;      /* known with CLI_NEED_KEY */
+} cli_chain;
+
+/* Resolves the configuration, and per `needs` the key (parsed with
+ * eth_key_from_hex: a malformed key is CLI_ERR_KEY naming where it came from,
+ * never echoing it), the contract addresses (missing: CLI_ERR_CONFIG saying
+ * how to give one), and connects: the node must answer eth_chainId
+ * (CLI_ERR_RPC "cannot reach the Ethereum node at …" otherwise) and agree
+ * with the config file's chain_id when the node is the file's. Free with
+ * cli_chain_close, also after a failure. */
+cli_err cli_chain_open(cli_chain *ch, const cli_args *a, unsigned needs, cli_diag *d);
+void cli_chain_close(cli_chain *ch);
+
+/* eth_call of fn_signature(args) on `to`, return data decoded as
+ * ret_types; *out (caller decrefs) is the JSON array of values. A revert is
+ * mapped by cli_chain_error. args may be NULL (no arguments). */
+cli_err cli_chain_view(cli_chain *ch, json_t **out, const eth_address *to, const char *fn_signature, json_t *args,
+                       const char *ret_types, cli_diag *d);
+
+/* Sends fn_signature(args) to `to`, printing the seed's "Transaction sent:"
+ * and "Waiting for confirmation..." lines, and waits for the receipt
+ * (rc, caller frees with eth_receipt_free). A mined revert is CLI_ERR_CHAIN
+ * (or the mapped error) with the reason. */
+cli_err cli_chain_send(cli_chain *ch, eth_receipt *rc, const eth_address *to, const char *fn_signature, json_t *args,
+                       cli_out *o, cli_diag *d);
+
+/* Prints the seed's cost lines for a receipt: "Gas used: N", "Gas price:
+ * X.XX gwei", "Transaction cost: X.XXXXXX ETH" (JSON: gas_used,
+ * gas_price_wei, cost_wei as decimal strings). */
+void cli_chain_print_costs(cli_out *o, const eth_receipt *rc);
+
+/* Turns a libeth failure into the user's one line: unreachable node
+ * (CLI_ERR_RPC), insufficient funds (CLI_ERR_CHAIN), "Function not found"
+ * (CLI_ERR_NOT_FOUND), other reverts with their reason (CLI_ERR_CHAIN),
+ * timeouts (CLI_ERR_TIMEOUT). `what` says what was being done ("calling
+ * getFunction"), `detail` is libeth's detail message (may be NULL). */
+cli_err cli_chain_error(cli_chain *ch, eth_err e, const char *what, const char *detail, cli_diag *d);
+
+/* Parses a 32-byte id ("0x" + 64 hex digits) given as `what` ("function
+ * id"); CLI_ERR_USAGE otherwise. */
+cli_err cli_parse_id(uint8_t id[32], const char *text, const char *what, cli_diag *d);
 
 /* ------------------------------------------------------------------------ */
 /* Task results                                                               */
@@ -391,6 +456,8 @@ typedef cli_err (*cli_command_fn)(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_deploy(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_package(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_config(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_get(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_list(const cli_args *a, cli_out *o, cli_diag *d);
 
 /* ------------------------------------------------------------------------ */
 /* Entry point                                                                */

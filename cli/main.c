@@ -11,6 +11,8 @@ static const cli_command_fn dispatch[CLI_CMD__COUNT] = {
     [CLI_CMD_DEPLOY] = cli_cmd_deploy,
     [CLI_CMD_PACKAGE] = cli_cmd_package,
     [CLI_CMD_CONFIG] = cli_cmd_config,
+    [CLI_CMD_GET] = cli_cmd_get,
+    [CLI_CMD_LIST] = cli_cmd_list,
 };
 
 /* A key given with --private-key is copied and then erased from argv, so it
