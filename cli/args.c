@@ -41,7 +41,7 @@ static const struct cmd_spec commands[CLI_CMD__COUNT] = {
         "List the functions registered on the FaaS contract", NULL },
     [CLI_CMD_TASK] = { "task", "[flags] <task id>", 1, 1, "a task id",
         "Show a task: status, result and the operators that signed its certificate", NULL },
-    [CLI_CMD_INVOKE] = { "invoke", "--local [flags] <directory> [<input> | -]", 1, 2, "a function directory",
+    [CLI_CMD_INVOKE] = { "invoke", "--local [flags] <directory> <input> | --input-file <file> | -", 1, 2, "a function directory",
         "Run a function directory through the performer sandbox locally, with no chain",
         "Like `sam local invoke`: the directory is validated, its dependencies installed and\n"
         "its bundle run exactly as an operator would run it." },
@@ -225,6 +225,21 @@ cli_err cli_args_parse(cli_args *a, int argc, char **argv, cli_diag *d)
             a->from_env[f] = 1;
         }
     }
+    return CLI_OK;
+}
+
+cli_err cli_args_millis(const cli_args *a, cli_flag f, long dflt_ms, long *ms, cli_diag *d)
+{
+    const char *v = a->value[f];
+    *ms = dflt_ms;
+    if (!v) return CLI_OK;
+    char *end;
+    double s = strtod(v, &end);
+    /* A day is more than any task's SLA; past it the number is a mistake. */
+    if (end == v || *end || !(s > 0) || s > 86400)
+        return cli_diag_set(d, CLI_ERR_USAGE, "invalid %s \"%.40s\": expected seconds (e.g. 30 or 2.5), at most 86400",
+                            a->origin[f], v);
+    *ms = (long)(s * 1000 + 0.5);
     return CLI_OK;
 }
 

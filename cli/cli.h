@@ -90,6 +90,12 @@ int cli_file_read(const char *path, size_t max, uint8_t **out, size_t *n);
 int cli_file_write(const char *path, const uint8_t *data, size_t n);
 /* dir + "/" + name; caller frees; NULL when out of memory. */
 char *cli_path_join(const char *dir, const char *name);
+/* A fresh directory $TMPDIR/faas-cli-<what>-XXXXXX (TMPDIR default /tmp),
+ * mode 0700. *out (caller releases with cli_remove_tree) is its path. */
+cli_err cli_temp_dir(char **out, const char *what, cli_diag *d);
+/* Removes path and everything under it (symlinks not followed), then frees
+ * the string. NULL is fine. */
+void cli_remove_tree(char *path);
 
 /* ------------------------------------------------------------------------ */
 /* Command line                                                               */
@@ -156,6 +162,11 @@ typedef struct {
  * CLI_ERR_USAGE with a message naming it. `--help`/`-h` anywhere sets
  * CLI_FLAG_HELP; no command at all gives CLI_CMD_HELP. */
 cli_err cli_args_parse(cli_args *a, int argc, char **argv, cli_diag *d);
+
+/* The value of flag f (a number of seconds, fractions allowed, > 0) in
+ * milliseconds, or dflt_ms when not given; CLI_ERR_USAGE naming the flag
+ * otherwise. */
+cli_err cli_args_millis(const cli_args *a, cli_flag f, long dflt_ms, long *ms, cli_diag *d);
 
 /* Writes the help text for cmd (CLI_CMD_NONE/HELP: the overview) to f. */
 void cli_args_usage(FILE *f, cli_cmd cmd);
@@ -447,6 +458,22 @@ void cli_result_free(cli_result *r);
  * "Function Error: <message>". */
 void cli_result_print(FILE *f, const cli_result *r);
 
+/* Reports result bytes through o: printed as above (text), or as members
+ * "result", "logs", "error" (JSON). A function's error is CLI_ERR_FUNCTION
+ * ("the function returned an error: …", exit status 3); bytes that are not
+ * an envelope are CLI_ERR_FUNCTION too, saying so. */
+cli_err cli_result_report(cli_out *o, const uint8_t *bytes, size_t n, cli_diag *d);
+
+/* The largest input a call carries (the performer's cap on task inputs). */
+#define CLI_MAX_INPUT ((size_t)4 << 20)
+
+/* The input bytes of call-function / invoke: the positional argument at
+ * index pos, or --input-file FILE (binary allowed), where "-" (as either)
+ * reads stdin. Exactly one source: CLI_ERR_USAGE otherwise; unreadable or
+ * larger than CLI_MAX_INPUT is CLI_ERR_IO. *buf (caller frees) holds *n
+ * bytes. */
+cli_err cli_read_input(uint8_t **buf, size_t *n, const cli_args *a, size_t pos, cli_diag *d);
+
 /* ------------------------------------------------------------------------ */
 /* Commands: each runs one parsed command line, reporting through o; the
  * caller (cli_main) prints the error and picks the exit status.            */
@@ -458,6 +485,7 @@ cli_err cli_cmd_package(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_config(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_get(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_list(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_invoke(const cli_args *a, cli_out *o, cli_diag *d);
 
 /* ------------------------------------------------------------------------ */
 /* Entry point                                                                */

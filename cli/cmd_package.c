@@ -1,11 +1,15 @@
-/* cmd_package.c - `package` and `deploy-function` (seed "Deploy a
- * Function"): validate the directory, build the reproducible bundle, then
- * register it on-chain (FaaS.registerFunction) or upload it to S3 and
- * register its URL and hash (FaaS.deployFunction). */
+/* cmd_package.c - the commands that build a bundle from a directory:
+ * `package`; `deploy-function` (seed "Deploy a Function"), which registers
+ * it on-chain (FaaS.registerFunction) or uploads it to S3 and registers its
+ * URL and hash (FaaS.deployFunction); and `invoke --local`, which runs it
+ * through the performer's runner with no chain (like `sam local invoke`). */
 #include "cli.h"
+
+#include "performer.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* FaaS.sol's view of a function: (id, owner, blockNumber, size, url). */
 #define FUNCTION_INFO_TYPE "((bytes32,address,uint64,uint32,string))"
@@ -161,5 +165,59 @@ cli_err cli_cmd_deploy(const cli_args *a, cli_out *o, cli_diag *d)
     cli_s3_location_free(&loc);
     cli_chain_close(&ch);
     bundle_free(&b);
+    return e;
+}
+
+/* Runs the bundle once through the performer's spawn-per-call path
+ * (perf_local_invoke): the operators' runner, envelope and determinism,
+ * without their sandbox. The task is local: id 0x00…00, timestamp now. */
+static cli_err run_locally(const bundle *b, const uint8_t *input, size_t input_len, long timeout_ms, cli_out *o,
+                           cli_diag *d)
+{
+    char *dir;
+    cli_err e = cli_temp_dir(&dir, "invoke", d);
+    if (e) return e;
+    char detail[BUNDLE_DETAIL_MAX] = "";
+    bundle_cache *cache = NULL;
+    bundle_info info;
+    perf_result res = { 0 };
+    bundle_err be = bundle_cache_open(&cache, dir, NULL);
+    if (!be) be = bundle_cache_add(cache, b->tar, b->len, b->id, &info, NULL, detail);
+    if (be) e = cli_diag_set(d, CLI_ERR_BUNDLE, "cannot unpack the bundle: %s", detail[0] ? detail : bundle_strerror(be));
+    if (!e) {
+        perf_task task = { .input = input, .input_len = input_len, .timestamp = (uint64_t)time(NULL) };
+        task.limits.timeout_ms = (uint32_t)timeout_ms;
+        perf_err pe = perf_local_invoke(NULL, &info, &task, &res);
+        if (pe) e = cli_diag_set(d, CLI_ERR_IO, "cannot run the function locally: %s", perf_strerror(pe));
+    }
+    if (!e) {
+        cli_out_field(o, "outcome", json_string(perf_outcome_name(res.outcome)), NULL);
+        cli_out_field(o, "duration_ms", json_real(res.duration_ms), "Duration: %.1f ms", res.duration_ms);
+        e = cli_result_report(o, res.bytes, res.len, d);
+    }
+    perf_result_free(&res);
+    if (cache) bundle_cache_close(cache);
+    cli_remove_tree(dir);
+    return e;
+}
+
+cli_err cli_cmd_invoke(const cli_args *a, cli_out *o, cli_diag *d)
+{
+    if (!a->value[CLI_FLAG_LOCAL])
+        return cli_diag_set(d, CLI_ERR_USAGE,
+                            "invoke runs functions on this machine only: add --local (on the network: "
+                            "deploy-function, then call-function)");
+    uint8_t *input;
+    size_t input_len;
+    long timeout_ms;
+    cli_err e = cli_args_millis(a, CLI_FLAG_TIMEOUT, PERF_DEFAULT_TIMEOUT_MS, &timeout_ms, d);
+    if (e) return e;
+    if ((e = cli_read_input(&input, &input_len, a, 1, d))) return e;
+    bundle b;
+    e = check_dir(&b, "Invoking", a, o, d);
+    if (!e) e = build(&b, a, o, d);
+    if (!e) e = run_locally(&b, input, input_len, timeout_ms, o, d);
+    bundle_free(&b);
+    free(input);
     return e;
 }

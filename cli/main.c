@@ -13,6 +13,7 @@ static const cli_command_fn dispatch[CLI_CMD__COUNT] = {
     [CLI_CMD_CONFIG] = cli_cmd_config,
     [CLI_CMD_GET] = cli_cmd_get,
     [CLI_CMD_LIST] = cli_cmd_list,
+    [CLI_CMD_INVOKE] = cli_cmd_invoke,
 };
 
 /* A key given with --private-key is copied and then erased from argv, so it
