@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -333,6 +335,223 @@ void tcp_proxy_stop(struct tcp_proxy *p)
     close(p->wake[0]);
     close(p->wake[1]);
     free(p);
+}
+
+/* ---- fake WebSocket server ----------------------------------------------- */
+
+struct fake_ws {
+    int lfd, fd, port;
+    unsigned connections;
+    char url[64];
+};
+
+struct fake_ws *fake_ws_start(void)
+{
+    struct fake_ws *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->fd = -1;
+    w->lfd = listen_loopback(&w->port);
+    if (w->lfd < 0) {
+        free(w);
+        return NULL;
+    }
+    snprintf(w->url, sizeof w->url, "ws://127.0.0.1:%d", w->port);
+    return w;
+}
+
+const char *fake_ws_url(const struct fake_ws *w) { return w->url; }
+unsigned fake_ws_connections(const struct fake_ws *w) { return w->connections; }
+
+void fake_ws_drop(struct fake_ws *w)
+{
+    if (w->fd >= 0) close_reset(w->fd);
+    w->fd = -1;
+}
+
+void fake_ws_stop(struct fake_ws *w)
+{
+    if (!w) return;
+    fake_ws_drop(w);
+    close(w->lfd);
+    free(w);
+}
+
+/* Reads exactly n bytes before the deadline (monotonic ms); 0 or -1. */
+static int read_full(int fd, void *p, size_t n, double deadline)
+{
+    char *c = p;
+    while (n) {
+        int left = (int)(deadline - net_now_ms());
+        struct pollfd pf = { .fd = fd, .events = POLLIN };
+        if (left <= 0 || poll(&pf, 1, left) <= 0) return -1;
+        ssize_t k = recv(fd, c, n, 0);
+        if (k <= 0) return -1;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Accepts a connection and answers its upgrade request (RFC 6455 section 4.2). */
+static int ws_accept(struct fake_ws *w, double deadline)
+{
+    struct pollfd pf = { .fd = w->lfd, .events = POLLIN };
+    int left = (int)(deadline - net_now_ms());
+    if (left <= 0 || poll(&pf, 1, left) <= 0) return -1;
+    int fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) return -1;
+    char req[4096];
+    size_t len = 0;
+    while (!memmem(req, len, "\r\n\r\n", 4)) {
+        if (len == sizeof req - 1 || read_full(fd, req + len, 1, deadline) != 0) {
+            close(fd);
+            return -1;
+        }
+        len++;
+    }
+    req[len] = '\0';
+    const char *key = strcasestr(req, "\r\nSec-WebSocket-Key:");
+    if (!key) {
+        close(fd);
+        return -1;
+    }
+    key += 20;
+    while (*key == ' ') key++;
+    char text[128];
+    unsigned char digest[20], b64[64];
+    int k = snprintf(text, sizeof text, "%.*s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", (int)strcspn(key, "\r\n "), key);
+    SHA1((const unsigned char *)text, (size_t)k, digest);
+    EVP_EncodeBlock(b64, digest, sizeof digest);
+    char resp[256];
+    k = snprintf(resp, sizeof resp,
+                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Accept: %s\r\n\r\n",
+                 b64);
+    fake_http_write(fd, resp, (size_t)k);
+    w->fd = fd;
+    w->connections++;
+    return 0;
+}
+
+static int ws_frame(int fd, int opcode, int fin, const void *p, size_t n)
+{
+    unsigned char head[10];
+    size_t h = 2;
+    head[0] = (unsigned char)((fin ? 0x80 : 0) | opcode);
+    if (n < 126) {
+        head[1] = (unsigned char)n;
+    } else if (n < 65536) {
+        head[1] = 126;
+        head[2] = (unsigned char)(n >> 8);
+        head[3] = (unsigned char)n;
+        h = 4;
+    } else {
+        head[1] = 127;
+        for (int i = 0; i < 8; i++) head[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+        h = 10;
+    }
+    if (send(fd, head, h, MSG_NOSIGNAL) != (ssize_t)h) return -1;
+    const char *c = p;
+    while (n) {
+        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
+        if (k <= 0) return -1;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int fake_ws_send(struct fake_ws *w, const char *text, size_t n, size_t frag)
+{
+    if (w->fd < 0) return -1;
+    if (!frag || frag > n) frag = n ? n : 1;
+    size_t off = 0;
+    do {
+        size_t k = n - off < frag ? n - off : frag;
+        if (ws_frame(w->fd, off ? 0x0 : 0x1, off + k == n, text + off, k) != 0) return -1;
+        off += k;
+    } while (off < n);
+    return 0;
+}
+
+/* Reads one frame from the client (masked, RFC 6455 section 5.2). */
+static int ws_read_frame(struct fake_ws *w, int *opcode, int *fin, char **payload, size_t *n, double deadline)
+{
+    unsigned char h[2], ext[8], mask[4];
+    if (read_full(w->fd, h, 2, deadline) != 0) return -1;
+    uint64_t len = h[1] & 0x7f;
+    if (len >= 126) {
+        size_t k = len == 126 ? 2 : 8;
+        if (read_full(w->fd, ext, k, deadline) != 0) return -1;
+        len = 0;
+        for (size_t i = 0; i < k; i++) len = len << 8 | ext[i];
+    }
+    if (!(h[1] & 0x80) || len > (1u << 20) || read_full(w->fd, mask, 4, deadline) != 0) return -1;
+    *payload = malloc(len + 1);
+    if (!*payload || read_full(w->fd, *payload, len, deadline) != 0) {
+        free(*payload);
+        return -1;
+    }
+    for (uint64_t i = 0; i < len; i++) (*payload)[i] ^= (char)mask[i % 4];
+    (*payload)[len] = '\0';
+    *n = len;
+    *opcode = h[0] & 0x0f;
+    *fin = h[0] >> 7;
+    return 0;
+}
+
+char *fake_ws_recv(struct fake_ws *w, int timeout_ms)
+{
+    double deadline = net_now_ms() + timeout_ms;
+    if (w->fd < 0 && ws_accept(w, deadline) != 0) return NULL;
+    char *msg = NULL;
+    size_t len = 0;
+    for (;;) {
+        int opcode, fin;
+        char *p;
+        size_t n;
+        if (ws_read_frame(w, &opcode, &fin, &p, &n, deadline) != 0) break;
+        if (opcode == 0x8) { /* close */
+            free(p);
+            fake_ws_drop(w);
+            break;
+        }
+        if (opcode == 0x9) { /* ping: pong with the same payload */
+            ws_frame(w->fd, 0xA, 1, p, n);
+            free(p);
+            continue;
+        }
+        if (opcode == 0xA) {
+            free(p);
+            continue;
+        }
+        char *m = realloc(msg, len + n + 1);
+        if (!m) {
+            free(p);
+            break;
+        }
+        msg = m;
+        memcpy(msg + len, p, n + 1);
+        len += n;
+        free(p);
+        if (fin) return msg;
+    }
+    free(msg);
+    return NULL;
+}
+
+int fake_ws_wait_closed(struct fake_ws *w, int timeout_ms)
+{
+    double deadline = net_now_ms() + timeout_ms;
+    while (w->fd >= 0) {
+        char c;
+        struct pollfd pf = { .fd = w->fd, .events = POLLIN };
+        int left = (int)(deadline - net_now_ms());
+        if (left <= 0 || poll(&pf, 1, left) <= 0) return -1;
+        /* Anything but data (EOF, reset) means closed; data is discarded. */
+        if (recv(w->fd, &c, 1, 0) <= 0) fake_ws_drop(w);
+    }
+    return 0;
 }
 
 /* ---- processes and contracts -------------------------------------------- */
