@@ -486,6 +486,8 @@ cli_err cli_cmd_config(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_get(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_list(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_invoke(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_call(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_task(const cli_args *a, cli_out *o, cli_diag *d);
 
 /* ------------------------------------------------------------------------ */
 /* Entry point                                                                */

@@ -14,6 +14,8 @@ static const cli_command_fn dispatch[CLI_CMD__COUNT] = {
     [CLI_CMD_GET] = cli_cmd_get,
     [CLI_CMD_LIST] = cli_cmd_list,
     [CLI_CMD_INVOKE] = cli_cmd_invoke,
+    [CLI_CMD_CALL] = cli_cmd_call,
+    [CLI_CMD_TASK] = cli_cmd_task,
 };
 
 /* A key given with --private-key is copied and then erased from argv, so it

@@ -313,7 +313,7 @@ static void test_errors(void)
     char closed_rpc[64];
     snprintf(closed_rpc, sizeof closed_rpc, "FAAS_RPC_URL=http://127.0.0.1:%d", test_free_port());
     static const struct {
-        const char *args[5];
+        const char *args[6];
         const char *env[3];
         const char *want;   /* the start of stderr */
     } cases[] = {
@@ -328,9 +328,15 @@ static void test_errors(void)
           "Error: insufficient funds: 0x" },
         { { "get-function", zero_id }, { NULL }, "Error: Function not found: 0x" },
         { { "get-function", "0x12" }, { NULL }, "Error: invalid function id \"0x12\"" },
+        { { "call-function", "--function-id", zero_id, "hello" }, { NULL }, "Error: Function not found: 0x" },
+        { { "call-function", "hello" }, { NULL }, "Error: call-function needs --function-id 0x" },
+        { { "call-function", "--function-id", zero_id, NULL }, { NULL }, "Error: call-function needs an input" },
+        { { "call-function", "--input-file", "/nonexistent/input", "--function-id", zero_id }, { NULL },
+          "Error: cannot read the input from /nonexistent/input: No such file or directory" },
+        { { "task", zero_id }, { "FAAS_ADDRESS" }, "Error: no TaskMailbox address: pass --taskmailbox-address" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *args[6];
+        const char *args[7];
         size_t k = 0;
         for (; cases[i].args[k]; k++) args[k] = cases[i].args[k];
         if (strcmp(args[0], "deploy-function") == 0) args[k++] = dir;
