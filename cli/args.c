@@ -98,6 +98,8 @@ static const struct flag_spec flags[CLI_FLAG__COUNT] = {
     [CLI_FLAG_NO_WAIT] = { "no-wait", NULL, 0, NULL, CMD(CLI_CMD_CALL), NULL,
         "Print the task id and return without waiting for the result" },
     [CLI_FLAG_LOCAL] = { "local", NULL, 0, NULL, CMD(CLI_CMD_INVOKE), NULL, "Run locally (required)" },
+    [CLI_FLAG_FROM_BLOCK] = { "from-block", NULL, 0, "N", CMD(CLI_CMD_LIST), NULL,
+        "First block to look for registrations in (default 0)" },
 };
 
 const char *cli_cmd_name(cli_cmd cmd)

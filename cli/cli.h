@@ -136,6 +136,7 @@ typedef enum {
     CLI_FLAG_TIMEOUT,
     CLI_FLAG_NO_WAIT,
     CLI_FLAG_LOCAL,
+    CLI_FLAG_FROM_BLOCK,
     CLI_FLAG__COUNT
 } cli_flag;
 

@@ -9,8 +9,6 @@
 #define FUNCTION_INFO "(bytes32,address,uint64,uint32,string)"
 /* The log that carries an on-chain bundle (FaaS.sol). */
 #define FUNCTION_REGISTERED "FunctionRegistered(bytes32 indexed functionId, address indexed registrar, bytes tarball)"
-/* Functions fetched per listFunctions call. */
-#define LIST_PAGE 100
 /* The largest bundle get-function downloads (the operators' cap, bundle.h). */
 #define GET_MAX_BUNDLE ((size_t)64 << 20)
 
@@ -106,39 +104,72 @@ cli_err cli_cmd_get(const cli_args *a, cli_out *o, cli_diag *d)
     return e;
 }
 
+/* The ids registered from block `from` on, in chain order, without
+ * repeats: the FaaS contract's FunctionRegistered and FunctionDeployed logs
+ * (the registry keeps no list on-chain). *ids (caller frees) holds *n. */
+static cli_err registered_ids(uint8_t (**ids)[32], size_t *n, cli_chain *ch, uint64_t from, cli_diag *d)
+{
+    uint8_t topics[2][32];
+    eth_abi_event_topic(topics[0], "FunctionRegistered(bytes32,address,bytes)");
+    eth_abi_event_topic(topics[1], "FunctionDeployed(bytes32,address,string)");
+    eth_log_filter f = { &ch->faas, 1, (const uint8_t(*)[32])topics, 2 };
+    uint64_t head;
+    eth_log *logs = NULL;
+    size_t n_logs = 0;
+    *ids = NULL;
+    *n = 0;
+    eth_err ee = eth_rpc_block_number(ch->rpc, &head);
+    if (!ee && from <= head) ee = eth_rpc_get_logs(ch->rpc, &logs, &n_logs, &f, from, head);
+    if (ee) return cli_chain_error(ch, ee, "reading the registrations", eth_rpc_last_error(ch->rpc), d);
+    *ids = n_logs ? malloc(n_logs * sizeof **ids) : NULL;
+    if (n_logs && !*ids) {
+        eth_logs_free(logs, n_logs);
+        return cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n_logs; i++) {
+        int seen = logs[i].removed || logs[i].n_topics < 2;
+        for (size_t k = 0; k < *n && !seen; k++) seen = memcmp((*ids)[k], logs[i].topics[1], 32) == 0;
+        if (!seen) memcpy((*ids)[(*n)++], logs[i].topics[1], 32);
+    }
+    eth_logs_free(logs, n_logs);
+    return CLI_OK;
+}
+
 cli_err cli_cmd_list(const cli_args *a, cli_out *o, cli_diag *d)
 {
+    uint64_t from = 0;
+    if (a->value[CLI_FLAG_FROM_BLOCK]) {
+        char *end;
+        from = strtoull(a->value[CLI_FLAG_FROM_BLOCK], &end, 10);
+        if (end == a->value[CLI_FLAG_FROM_BLOCK] || *end)
+            return cli_diag_set(d, CLI_ERR_USAGE, "invalid --from-block \"%.40s\": expected a block number",
+                                a->value[CLI_FLAG_FROM_BLOCK]);
+    }
     cli_chain ch;
-    memset(&ch, 0, sizeof ch);
-    json_t *ret = NULL, *all = json_array();
-    cli_err e = all ? cli_chain_open(&ch, a, CLI_NEED_FAAS, d) : cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
-    if (!e) e = cli_chain_view(&ch, &ret, &ch.faas, "functionCount()", NULL, "(uint256)", d);
-    uint64_t count = e ? 0 : strtoull(json_string_value(json_array_get(ret, 0)), NULL, 10);
-    json_decref(ret);
+    uint8_t (*ids)[32] = NULL;
+    size_t n = 0;
+    json_t *all = json_array();
+    cli_err e = cli_chain_open(&ch, a, CLI_NEED_FAAS, d);
+    if (!e) e = registered_ids(&ids, &n, &ch, from, d);
     if (!e) {
         char addr[43];
-        cli_out_text(o, "Functions registered on %s: %llu", eth_address_to_hex(addr, &ch.faas),
-                     (unsigned long long)count);
+        cli_out_text(o, "Functions registered on %s: %zu", eth_address_to_hex(addr, &ch.faas), n);
     }
-    for (uint64_t off = 0; !e && off < count; off += LIST_PAGE) {
-        e = cli_chain_view(&ch, &ret, &ch.faas, "listFunctions(uint256,uint256)", json_pack("[I,I]", (json_int_t)off,
-                           (json_int_t)LIST_PAGE), "(" FUNCTION_INFO "[])", d);
-        size_t i;
-        json_t *info;
-        json_array_foreach(e ? NULL : json_array_get(ret, 0), i, info) {
-            const char *url = json_string_value(json_array_get(info, 4));
-            json_array_append_new(all, info_json(info));
-            if (url && *url)
-                cli_out_text(o, "%s  block %-8s  %s", json_string_value(json_array_get(info, 0)),
-                             json_string_value(json_array_get(info, 2)), url);
-            else
-                cli_out_text(o, "%s  block %-8s  on-chain, %s bytes", json_string_value(json_array_get(info, 0)),
-                             json_string_value(json_array_get(info, 2)), json_string_value(json_array_get(info, 3)));
-        }
+    for (size_t i = 0; !e && i < n; i++) {
+        char hex[67];
+        json_t *ret;
+        e = cli_chain_view(&ch, &ret, &ch.faas, "getFunction(bytes32)", json_pack("[s]", eth_hex_encode(hex, ids[i], 32)),
+                           "(" FUNCTION_INFO ")", d);
+        if (e) break;
+        json_t *info = json_array_get(ret, 0);
+        const char *url = json_string_value(json_array_get(info, 4)), *block = json_string_value(json_array_get(info, 2));
+        json_array_append_new(all, info_json(info));
+        if (url && *url) cli_out_text(o, "%s  block %-8s  %s", hex, block, url);
+        else cli_out_text(o, "%s  block %-8s  on-chain, %s bytes", hex, block, json_string_value(json_array_get(info, 3)));
         json_decref(ret);
-        ret = NULL;
     }
     cli_out_field(o, "functions", all, NULL);
+    free(ids);
     cli_chain_close(&ch);
     return e;
 }
