@@ -107,7 +107,7 @@ const char *cli_cmd_name(cli_cmd cmd)
     return (unsigned)cmd < CLI_CMD__COUNT ? commands[cmd].name : NULL;
 }
 
-static cli_cmd find_command(const char *name)
+cli_cmd cli_cmd_find(const char *name)
 {
     for (int c = 1; c < CLI_CMD__COUNT; c++)
         if (commands[c].name && strcmp(commands[c].name, name) == 0) return (cli_cmd)c;
@@ -197,7 +197,7 @@ cli_err cli_args_parse(cli_args *a, int argc, char **argv, cli_diag *d)
         a->cmd = CLI_CMD_HELP;
     } else {
         a->cmd_name = pos[0];
-        a->cmd = find_command(pos[0]);
+        a->cmd = cli_cmd_find(pos[0]);
         if (a->cmd == CLI_CMD_NONE)
             return cli_diag_set(d, CLI_ERR_USAGE, "unknown command \"%s\" (see faas-cli --help)", pos[0]);
         first = 1;

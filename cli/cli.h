@@ -11,10 +11,28 @@
  *   cli_config_ where the RPC endpoints and contract addresses come from
  *               (flags > environment > $FAAS_HOME/config.json > defaults)
  *   cli_ini_    the AWS CLI's INI files (~/.aws/credentials, ~/.aws/config)
- *   cli_pkg_    directory validation, dependency install, reproducible tarball
+ *   cli_pkg_    directory validation, dependency install, reproducible bundle
  *   cli_s3_     s3:// URLs, AWS credential resolution, SigV4-signed PUT
- *   cli_out_    output: the seed's text lines, or one JSON object (--json)
+ *   cli_chain_  the node, the key, FaaS.sol and the TaskMailbox (libeth)
+ *   cli_out_    output: the seed's text lines, or one JSON document (--json)
  *   cli_result_ the result envelope of a task ({"payload":…,"error":…})
+ *   cli_cmd_    one function per command (deploy-function, call-function, …)
+ *
+ * The config file ($FAAS_HOME/config.json, FAAS_HOME default ~/.faas; or
+ * --config / FAAS_CONFIG), written by `faas-devnet up`, is one JSON object;
+ * every member is optional and unknown members are ignored:
+ *   {
+ *     "rpc_url": "http://127.0.0.1:7545",        JSON-RPC endpoint
+ *     "ws_url": "ws://127.0.0.1:7545",           WebSocket endpoint (default:
+ *                                                rpc_url with http->ws)
+ *     "chain_id": 31337,                         checked against the node
+ *     "faas_address": "0x…",                     FaaS.sol
+ *     "taskmailbox_address": "0x…",              TaskMailbox
+ *     "private_key_file": "dev.key"              a file holding a hex key,
+ *                                                relative to the config file
+ *   }
+ * A URL or chain id from the file applies only while the RPC URL also comes
+ * from the file (a --rpc-url elsewhere gets its own derived ws URL).
  *
  * Conventions: fallible functions return cli_err (CLI_OK == 0) and, when
  * they fail, write a one-line explanation into a cli_diag supplied by the
@@ -174,6 +192,9 @@ void cli_args_usage(FILE *f, cli_cmd cmd);
 
 /* The command's canonical name ("deploy-function"), or NULL. */
 const char *cli_cmd_name(cli_cmd cmd);
+/* The command named name (canonical, or the seed's "register-function"),
+ * or CLI_CMD_NONE. */
+cli_cmd cli_cmd_find(const char *name);
 
 /* ------------------------------------------------------------------------ */
 /* Configuration                                                              */
