@@ -76,6 +76,23 @@ static cli_err parse_address(eth_address *out, const char *text, const char *nam
     return eth_address_parse(out, text) == ETH_OK ? CLI_OK : cli_diag_set(d, CLI_ERR_CONFIG, "invalid %s address", name);
 }
 
+/* The TaskMailbox: configured, or the one the FaaS contract creates its
+ * tasks in (FaaS.taskMailbox()). */
+static cli_err find_mailbox(cli_chain *ch, cli_diag *d)
+{
+    if (ch->cfg.taskmailbox_address) return parse_address(&ch->mailbox, ch->cfg.taskmailbox_address, "TaskMailbox", "", d);
+    if (!ch->cfg.faas_address || eth_address_parse(&ch->faas, ch->cfg.faas_address) != ETH_OK)
+        return cli_diag_set(d, CLI_ERR_CONFIG,
+                            "no TaskMailbox address: pass --taskmailbox-address (or --faas-address to look it up), or "
+                            "start the devnet (faas-devnet up writes both to the config file)");
+    json_t *ret;
+    cli_err e = cli_chain_view(ch, &ret, &ch->faas, "taskMailbox()", NULL, "(address)", d);
+    if (!e && eth_address_parse(&ch->mailbox, json_string_value(json_array_get(ret, 0))) != ETH_OK)
+        e = cli_diag_set(d, CLI_ERR_RPC, "the FaaS contract names no TaskMailbox");
+    json_decref(ret);
+    return e;
+}
+
 static cli_err load_key(eth_key *k, const cli_args *a, const cli_config *c, cli_diag *d)
 {
     char *hex;
@@ -100,10 +117,6 @@ cli_err cli_chain_open(cli_chain *ch, const cli_args *a, unsigned needs, cli_dia
         (e = parse_address(&ch->faas, ch->cfg.faas_address, "FaaS contract", "--faas-address or set FAAS_ADDRESS",
                            d)))
         return e;
-    if ((needs & CLI_NEED_MAILBOX) &&
-        (e = parse_address(&ch->mailbox, ch->cfg.taskmailbox_address, "TaskMailbox",
-                           "--taskmailbox-address or set FAAS_TASKMAILBOX_ADDRESS", d)))
-        return e;
     eth_key key;
     if ((needs & CLI_NEED_KEY) && (e = load_key(&key, a, &ch->cfg, d))) return e;
 
@@ -123,6 +136,7 @@ cli_err cli_chain_open(cli_chain *ch, const cli_args *a, unsigned needs, cli_dia
         e = cli_diag_set(d, CLI_ERR_CONFIG, "chain id mismatch: %s says %llu, the node at %s says %llu",
                          ch->cfg.config_path, (unsigned long long)ch->cfg.chain_id, ch->cfg.rpc_url,
                          (unsigned long long)ch->chain_id);
+    if (!e && (needs & CLI_NEED_MAILBOX)) e = find_mailbox(ch, d);
     return e;
 }
 

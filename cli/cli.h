@@ -404,7 +404,7 @@ int cli_out_finish(cli_out *o, const cli_diag *d, cli_err e, FILE *err);
 enum {
     CLI_NEED_KEY = 1,       /* a signing key and client (transactions) */
     CLI_NEED_FAAS = 2,      /* the FaaS contract address */
-    CLI_NEED_MAILBOX = 4,   /* the TaskMailbox address */
+    CLI_NEED_MAILBOX = 4,   /* the TaskMailbox address (configured, or FaaS.taskMailbox()) */
 };
 
 /* Transaction receipts are awaited this long before CLI_ERR_TIMEOUT. */

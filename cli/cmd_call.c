@@ -194,26 +194,6 @@ static cli_err await_result(cli_chain *ch, const uint8_t task_id[32], uint64_t f
 
 /* ---- call-function ------------------------------------------------------ */
 
-/* The TaskMailbox: configured, or the one the FaaS contract creates its
- * tasks in (FaaS.taskMailbox()). */
-static cli_err find_mailbox(cli_chain *ch, cli_diag *d)
-{
-    if (ch->cfg.taskmailbox_address)
-        return eth_address_parse(&ch->mailbox, ch->cfg.taskmailbox_address) == ETH_OK
-                   ? CLI_OK
-                   : cli_diag_set(d, CLI_ERR_CONFIG, "invalid TaskMailbox address");
-    if (!ch->cfg.faas_address || eth_address_parse(&ch->faas, ch->cfg.faas_address) != ETH_OK)
-        return cli_diag_set(d, CLI_ERR_CONFIG,
-                            "no TaskMailbox address: pass --taskmailbox-address (or --faas-address to look it up), or "
-                            "start the devnet (faas-devnet up writes both to the config file)");
-    json_t *ret;
-    cli_err e = cli_chain_view(ch, &ret, &ch->faas, "taskMailbox()", NULL, "(address)", d);
-    if (!e && eth_address_parse(&ch->mailbox, json_string_value(json_array_get(ret, 0))) != ETH_OK)
-        e = cli_diag_set(d, CLI_ERR_RPC, "the FaaS contract names no TaskMailbox");
-    json_decref(ret);
-    return e;
-}
-
 /* The input as the seed's "Arguments:" line shows it: text as is, binary
  * as its size. */
 static void print_input(cli_out *o, const uint8_t *in, size_t n)
@@ -257,9 +237,10 @@ cli_err cli_cmd_call(const cli_args *a, cli_out *o, cli_diag *d)
     size_t n;
     if ((e = cli_read_input(&input, &n, a, 0, d))) return e;
     cli_chain ch;
+    memset(&ch, 0, sizeof ch);
     char *hex = eth_hex_encode_alloc(input, n);
-    e = hex ? cli_chain_open(&ch, a, CLI_NEED_KEY | CLI_NEED_FAAS, d) : cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
-    if (!e) e = find_mailbox(&ch, d);
+    e = hex ? cli_chain_open(&ch, a, CLI_NEED_KEY | CLI_NEED_FAAS | CLI_NEED_MAILBOX, d)
+            : cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
     eth_receipt rc;
     memset(&rc, 0, sizeof rc);
     uint8_t task_id[32];
@@ -276,7 +257,7 @@ cli_err cli_cmd_call(const cli_args *a, cli_out *o, cli_diag *d)
         if (!a->value[CLI_FLAG_NO_WAIT]) e = await_result(&ch, task_id, rc.block_number, timeout_ms, o, d);
     }
     eth_receipt_free(&rc);
-    if (hex) cli_chain_close(&ch);
+    cli_chain_close(&ch);
     free(hex);
     free(input);
     return e;
@@ -351,8 +332,7 @@ cli_err cli_cmd_task(const cli_args *a, cli_out *o, cli_diag *d)
     if (e) return e;
     cli_chain ch;
     json_t *ret = NULL;
-    e = cli_chain_open(&ch, a, 0, d);
-    if (!e) e = find_mailbox(&ch, d);
+    e = cli_chain_open(&ch, a, CLI_NEED_MAILBOX, d);
     if (!e) e = cli_chain_view(&ch, &ret, &ch.mailbox, "getTaskInfo(bytes32)", json_pack("[s]", a->pos[0]), TASK_TYPE, d);
     json_t *t = json_array_get(ret, 0);
     int status = e ? 0 : atoi(json_string_value(json_array_get(t, 7)));
