@@ -234,14 +234,9 @@ typedef struct {
     const char *entry;          /* "index.js" | "handler.py" (static) */
 } cli_manifest;
 
-/* Caps: the largest manifest.json and entry file read for validation, the
- * largest tarball built (S3 bundles; on-chain storage is limited by gas long
- * before), the most entries and the deepest nesting of a function directory. */
+/* Caps on what validation reads: the largest manifest.json and entry file. */
 #define CLI_PKG_MAX_MANIFEST ((size_t)64 << 10)
 #define CLI_PKG_MAX_ENTRY_FILE ((size_t)8 << 20)
-#define CLI_PKG_MAX_TARBALL ((size_t)256 << 20)
-#define CLI_PKG_MAX_ENTRIES 200000
-#define CLI_PKG_MAX_DEPTH 64
 
 /* Checks dir before anything is built or sent (SPEC §3 "Function bundle"):
  * a directory with manifest.json {"runtime": "javascript"|"python"}, the
@@ -252,59 +247,35 @@ typedef struct {
  * no handler) with a message saying what to fix. */
 cli_err cli_pkg_validate(const char *dir, cli_manifest *m, cli_diag *d);
 
-/* Where cli_pkg_stage reports what it runs (NULL: quiet). verbose: also
+/* Where cli_pkg_build reports what it runs (NULL: quiet). verbose: also
  * stream the installers' output there. */
 typedef struct {
     FILE *log;
     int verbose;
 } cli_pkg_opts;
 
-/* Returns the directory to package. Without dependency files (package.json,
- * requirements.txt) or with skip_deps, that is dir itself (*staged = strdup
- * of dir, *is_temp = 0). Otherwise dir is copied (by the same rules as the
- * tarball) into a fresh temporary directory (*is_temp = 1) where
- * `npm install --omit=dev` (`npm ci --omit=dev` when package-lock.json is
- * present) and/or `pip3 install -r requirements.txt --target .` run; a
- * requirements.txt may carry pip's own options such as --no-index and
- * --find-links for offline installs. A failing installer is CLI_ERR_DEPS with
- * its most telling output line. Caller releases with cli_pkg_unstage. */
-cli_err cli_pkg_stage(char **staged, int *is_temp, const char *dir, int skip_deps, const cli_pkg_opts *o,
+/* Builds the bundle of dir, the way deploy-function sends it:
+ *  1. dir is copied into a fresh temporary directory, leaving out `.git`,
+ *     `__pycache__` and `node_modules/.bin` (npm's command shims); a symlink
+ *     to a regular file inside dir is copied as that file; any other symlink,
+ *     a device, FIFO or socket is CLI_ERR_BUNDLE naming the path;
+ *  2. unless skip_deps, dependencies are installed in the copy (seed
+ *     "Dependencies"): `npm ci --omit=dev` with a package-lock.json, else
+ *     `npm install --omit=dev`, for package.json; `pip3 install -r
+ *     requirements.txt --target .` for requirements.txt, which may carry
+ *     pip's own options such as --no-index and --find-links for offline
+ *     installs. A failing installer is CLI_ERR_DEPS with its most telling
+ *     output line;
+ *  3. the copy is packed with bundle_pack_dir (bundle.h): sorted entries,
+ *     mtime 0, owner 0, normalised modes, no gzip timestamp, so the same
+ *     source always gives the same bytes and so the same function id;
+ *  4. the tarball is checked exactly as an operator checks it before running
+ *     it (bundle_cache_add into a temporary cache: limits, paths, manifest,
+ *     entry file); a refusal is CLI_ERR_BUNDLE with the reason.
+ * On success *tar (caller frees) holds *n bytes. The user's directory is
+ * never modified. */
+cli_err cli_pkg_build(uint8_t **tar, size_t *n, const char *dir, int skip_deps, const cli_pkg_opts *o,
                       cli_diag *d);
-/* Removes a temporary staging directory (when is_temp) and frees staged. */
-void cli_pkg_unstage(char *staged, int is_temp);
-
-/* One entry of a function directory, as it goes into the bundle. */
-typedef struct {
-    const char *path;       /* relative to the root, '/'-separated, no "./" */
-    const char *abs_path;   /* where to read it */
-    int is_dir;
-    unsigned mode;          /* normalised: 0755 (directories, executables) or 0644 */
-    uint64_t size;          /* regular files */
-} cli_pkg_entry;
-
-typedef cli_err (*cli_pkg_visit)(void *user, const cli_pkg_entry *e, cli_diag *d);
-
-/* Visits dir's contents depth-first, each directory before its contents
- * and each directory's names sorted bytewise (not by locale), so the order
- * depends on the names only. Left out: `.git`, `__pycache__`, and
- * `node_modules/.bin` (npm's command shims, symlinks a handler never needs).
- * A symlink to a regular file inside dir is visited as that file; any other
- * symlink, or a device, FIFO or socket, is CLI_ERR_BUNDLE naming the path, as
- * are more than CLI_PKG_MAX_ENTRIES entries or CLI_PKG_MAX_DEPTH levels.
- * A visit returning an error stops the walk with it. */
-cli_err cli_pkg_walk(const char *dir, cli_pkg_visit visit, void *user, cli_diag *d);
-
-/* Builds the bundle of dir into out (appended; out's cap is raised to
- * CLI_PKG_MAX_TARBALL if lower): a gzip-compressed tar that depends on the
- * directory's file names, contents and executable bits only:
- *   - cli_pkg_walk's entries in its order, directories ending in '/';
- *   - mtime 0, uid/gid 0, no user/group names, modes as cli_pkg_walk gives;
- *   - pax format (plain ustar headers when paths fit), no padding to a
- *     10 KiB block;
- *   - gzip at level 9 with no timestamp and no file name in its header.
- * Errors: cli_pkg_walk's, CLI_ERR_IO for unreadable files or files that
- * change while read, CLI_ERR_BUNDLE beyond CLI_PKG_MAX_TARBALL. */
-cli_err cli_pkg_tarball(eth_buf *out, const char *dir, cli_diag *d);
 
 /* The function id: keccak-256 of the tarball bytes (SPEC §3). */
 void cli_pkg_function_id(uint8_t id[32], const uint8_t *tarball, size_t n);

@@ -4,7 +4,21 @@
 
 #include <string.h>
 
+/* How long `config` waits for a node that may well be down. */
+#define CONFIG_RPC_TIMEOUT_MS 3000
+
 static json_t *opt_string(const char *s) { return s ? json_string(s) : json_null(); }
+
+/* The chain id from the node when the config file does not say; `config`
+ * still works (and says so) when the node is down. */
+static void ask_chain_id(cli_config *c)
+{
+    eth_rpc_opts opts = { .timeout_ms = CONFIG_RPC_TIMEOUT_MS, .retries = -1 };
+    eth_rpc *rpc = eth_rpc_new(c->rpc_url, &opts);
+    if (rpc && eth_rpc_chain_id(rpc, &c->chain_id) == ETH_OK) c->src_chain_id = CLI_SRC_NODE;
+    else c->chain_id = 0;
+    eth_rpc_free(rpc);
+}
 
 cli_err cli_cmd_config(const cli_args *a, cli_out *o, cli_diag *d)
 {
@@ -21,11 +35,12 @@ cli_err cli_cmd_config(const cli_args *a, cli_out *o, cli_diag *d)
                   c.taskmailbox_address ? c.taskmailbox_address : "(not set)");
     cli_out_field(o, "faas_address", opt_string(c.faas_address), "FaaS Address: %s",
                   c.faas_address ? c.faas_address : "(not set)");
+    if (!c.chain_id) ask_chain_id(&c);
     if (c.chain_id)
         cli_out_field(o, "chain_id", json_integer((json_int_t)c.chain_id), "Chain ID: %llu",
                       (unsigned long long)c.chain_id);
     else
-        cli_out_field(o, "chain_id", json_null(), "Chain ID: (not in the config file)");
+        cli_out_field(o, "chain_id", json_null(), "Chain ID: unknown (the RPC URL does not answer)");
     cli_out_field(o, "config_file", json_string(c.config_path), "Config file: %s%s", c.config_path,
                   c.config_found ? "" : " (not found)");
     cli_out_field(o, "config_found", json_boolean(c.config_found), NULL);

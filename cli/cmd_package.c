@@ -10,12 +10,13 @@
 /* A built bundle: the tarball and its id. */
 typedef struct {
     cli_manifest manifest;
-    eth_buf tarball;
+    uint8_t *tar;   /* owned */
+    size_t len;
     uint8_t id[32];
     char id_hex[67];
 } bundle;
 
-static void bundle_free(bundle *b) { eth_buf_free(&b->tarball); }
+static void bundle_free(bundle *b) { free(b->tar); }
 
 /* Validates dir, stages it (dependencies) and builds the tarball, printing
  * the seed's first lines under `verb` ("Deploying", "Packaging"). */
@@ -23,27 +24,18 @@ static cli_err build_bundle(bundle *b, const char *verb, const cli_args *a, cli_
 {
     const char *dir = a->pos[0];
     memset(b, 0, sizeof *b);
-    eth_buf_init(&b->tarball, CLI_PKG_MAX_TARBALL);
     cli_out_field(o, "directory", json_string(dir), "%s function from directory: %s", verb, dir);
     cli_err e = cli_pkg_validate(dir, &b->manifest, d);
     if (e) return e;
     cli_out_field(o, "runtime", json_string(b->manifest.runtime_name), NULL);
-
-    char *staged;
-    int is_temp;
     /* Installer progress goes to stderr: stdout keeps the seed's lines (or
      * the JSON document). */
     cli_pkg_opts opts = { stderr, a->value[CLI_FLAG_VERBOSE] != NULL };
-    e = cli_pkg_stage(&staged, &is_temp, dir, a->value[CLI_FLAG_SKIP_DEPS] != NULL, &opts, d);
+    e = cli_pkg_build(&b->tar, &b->len, dir, a->value[CLI_FLAG_SKIP_DEPS] != NULL, &opts, d);
     if (e) return e;
-    e = cli_pkg_tarball(&b->tarball, staged, d);
-    cli_pkg_unstage(staged, is_temp);
-    if (e) return e;
-
-    cli_pkg_function_id(b->id, b->tarball.data, b->tarball.len);
+    cli_pkg_function_id(b->id, b->tar, b->len);
     eth_hex_encode(b->id_hex, b->id, sizeof b->id);
-    cli_out_field(o, "tarball_size", json_integer((json_int_t)b->tarball.len), "Tarball size: %zu bytes",
-                  b->tarball.len);
+    cli_out_field(o, "tarball_size", json_integer((json_int_t)b->len), "Tarball size: %zu bytes", b->len);
     cli_out_field(o, "function_id", json_string(b->id_hex), "Function ID: %s", b->id_hex);
     return CLI_OK;
 }
@@ -59,7 +51,7 @@ cli_err cli_cmd_package(const cli_args *a, cli_out *o, cli_diag *d)
             snprintf(fallback, sizeof fallback, "%s.tar.gz", b.id_hex);
             path = fallback;
         }
-        int err = cli_file_write(path, b.tarball.data, b.tarball.len);
+        int err = cli_file_write(path, b.tar, b.len);
         if (err) e = cli_diag_set(d, CLI_ERR_IO, "cannot write %s: %s", path, strerror(err));
         else cli_out_field(o, "output", json_string(path), "Tarball written to: %s", path);
     }

@@ -65,10 +65,12 @@ char *cli_config_derive_ws(const char *url)
 
 static int has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
+/* 0x + 40 hex digits; mixed case must be the EIP-55 checksum (a typo in a
+ * checksummed address is caught rather than sent to). */
 static int is_address(const char *s)
 {
-    uint8_t b[20];
-    return strlen(s) == 42 && has_prefix(s, "0x") && eth_hex_decode_exact(b, sizeof b, s) == ETH_OK;
+    eth_address a;
+    return eth_address_parse(&a, s) == ETH_OK;
 }
 
 /* The value of one setting: the command line, else the environment, else
@@ -154,7 +156,7 @@ static cli_err load_addresses(cli_config *c, const cli_args *a, const json_t *do
         cli_source *src = (cli_source *)((char *)c + addrs[i].off_src);
         const char *v = pick(a, addrs[i].flag, from_config, src);
         if (v && !is_address(v))
-            return cli_diag_set(d, CLI_ERR_CONFIG, "invalid %s \"%.60s\" from %s: expected 0x and 40 hex digits",
+            return cli_diag_set(d, CLI_ERR_CONFIG, "invalid %s \"%.60s\" from %s: expected 0x and 40 hex digits (EIP-55 checksum if mixed case)",
                                 addrs[i].key, v, where(a, addrs[i].flag, *src, c->config_path));
         if ((e = set_string((char **)((char *)c + addrs[i].off_value), v, d))) return e;
     }

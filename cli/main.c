@@ -1,6 +1,7 @@
 /* main.c - cli_main: parse, dispatch, report. */
 #include "cli.h"
 
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,8 +62,12 @@ int cli_main(int argc, char **argv)
         e = cli_diag_set(&d, CLI_ERR_NOMEM, "out of memory");
     else if (!dispatch[a.cmd])
         e = cli_diag_set(&d, CLI_ERR_USAGE, "%s is not available in this build", cli_cmd_name(a.cmd));
-    else
+    else {
+        /* Once per process, before any thread exists (libcurl's rule). */
+        curl_global_init(CURL_GLOBAL_DEFAULT);
         e = dispatch[a.cmd](&a, &o, &d);
+        curl_global_cleanup();
+    }
     cli_secret_free(key_copy);
     return cli_out_finish(&o, &d, e, stderr);
 }

@@ -267,7 +267,9 @@ static struct curl_slist *put_headers(const uint8_t *body, size_t n, const char 
     char line[4200], hex[67];
     struct curl_slist *h = NULL, *t;
     /* S3 requires the payload hash; curl signs it and uses it in the
-     * canonical request instead of UNSIGNED-PAYLOAD. */
+     * canonical request instead of UNSIGNED-PAYLOAD. Every header added here
+     * is signed, so none may be a curl "remove this header" entry (curl
+     * 7.88 would sign "expect:" while not sending it). */
     EVP_Digest(body, n, sha, &sha_len, EVP_sha256(), NULL);
     eth_hex_encode(hex, sha, 32);
     snprintf(line, sizeof line, "x-amz-content-sha256: %s", hex + 2);
@@ -275,8 +277,6 @@ static struct curl_slist *put_headers(const uint8_t *body, size_t n, const char 
     h = t;
     snprintf(line, sizeof line, "Content-Type: %s", content_type);
     if (!(t = curl_slist_append(h, line))) goto fail;
-    h = t;
-    if (!(t = curl_slist_append(h, "Expect:"))) goto fail;
     h = t;
     if (c->session_token) {
         snprintf(line, sizeof line, "x-amz-security-token: %s", c->session_token);

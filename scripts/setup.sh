@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev valgrind
   libsecp256k1-dev libcurl4-openssl-dev libjansson-dev libwebsockets-dev
-  libarchive-dev libmicrohttpd-dev libsqlite3-dev libseccomp-dev libssl-dev
+  libarchive-dev libmicrohttpd-dev libsqlite3-dev libseccomp-dev libssl-dev libutf8proc-dev
   nodejs npm python3 python3-pip sqlite3 iproute2 procps curl ca-certificates
 )
 

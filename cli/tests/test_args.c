@@ -205,6 +205,8 @@ static void test_config_errors(void)
         { "{\"faas_address\": \"0x12\"}", "invalid faas_address" },
         { "{\"taskmailbox_address\": \"0xZZ22222222222222222222222222222222222222\"}", "invalid taskmailbox_address" },
         { "{\"chain_id\": \"31337\"}", "\"chain_id\" must be a positive integer" },
+        /* anvil's first account with one letter's case flipped: bad EIP-55 checksum. */
+        { "{\"faas_address\": \"0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266\"}", "EIP-55 checksum" },
         { "{\"a\": 1, \"a\": 2}", "not valid JSON" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -385,7 +387,36 @@ static void test_config_command(void)
     clear_env();
 }
 
+/* Without a chain id in the config file, `config` asks the node, and says
+ * so plainly when the node does not answer. */
+static void test_config_asks_node_for_chain_id(void)
+{
+    struct test_anvil anvil;
+    REQUIRE(test_anvil_start(&anvil, NULL) == 0);
+    const char *env[] = { "FAAS_HOME=/nonexistent-home", NULL };
+    const char *args[] = { "config", "--rpc-url", anvil.rpc_url, "--json", NULL };
+    struct clirun r;
+    REQUIRE(clirun(&r, args, env, NULL, 0, NULL) == 0);
+    CHECK_INT(r.status, 0);
+    json_t *doc = json_loads(r.out, 0, NULL);
+    REQUIRE(doc);
+    CHECK_INT(json_integer_value(json_object_get(doc, "chain_id")), 31337);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(doc, "sources"), "chain_id")), "node");
+    CHECK_STR(json_string_value(json_object_get(doc, "ws_url")), anvil.ws_url);
+    json_decref(doc);
+    clirun_free(&r);
+    test_anvil_stop(&anvil);
+
+    const char *down[] = { "config", "--rpc-url", anvil.rpc_url, NULL };
+    REQUIRE(clirun(&r, down, env, NULL, 0, NULL) == 0);
+    CHECK_INT(r.status, 0);
+    char line[256];
+    CHECK_STR(clirun_line(r.out, "Chain ID:", line, sizeof line), "Chain ID: unknown (the RPC URL does not answer)");
+    clirun_free(&r);
+}
+
 static const struct test_case cases[] = {
+    TEST(config_asks_node_for_chain_id),
     TEST(parse_flags_anywhere), TEST(parse_errors),  TEST(env_fallback_and_flag_wins),
     TEST(config_precedence),    TEST(config_errors), TEST(key_sources),
     TEST(help_on_every_command), TEST(errors_are_one_line), TEST(config_command),

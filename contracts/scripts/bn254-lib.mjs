@@ -93,3 +93,28 @@ export function merkle(leaves) {
 // Deterministic test secret: keccak256(label) mod r (never 0 for our labels).
 export const secretFromLabel = (label) => keccakBig(utf8(label)) % R;
 export { utf8 };
+
+// ---------------------------------------------------------------- operator keys
+
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+const SECP_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+export const addressOf = (ecdsaSk) => {
+  const pub = secp256k1.getPublicKey(hexToBytes(hex(ecdsaSk)), false); // 0x04 || X || Y
+  return '0x' + Buffer.from(keccak(pub.slice(1)).slice(12)).toString('hex');
+};
+export const ecdsaSecretFromLabel = (label) => (keccakBig(utf8(label)) % (SECP_N - 1n)) + 1n;
+
+// keyData = abi.encode(g1.X, g1.Y, g2.X[0], g2.X[1], g2.Y[0], g2.Y[1]) (KeyRegistrar.encodeBN254KeyData)
+export const keyData = (g1, g2) => concat(...[...g1Hex(g1), ...g2Hex(g2)].map((h) => word(BigInt(h))));
+
+const addrWord = (a) => word(BigInt(a));
+// EIP-712 digest of BN254KeyRegistration under ("FaaSOperatorRegistry", "1", chainId, registry).
+export function registrationDigest(chainId, registry, operator, avs, operatorSetId, kd) {
+  const domainType = keccak(utf8('EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)'));
+  const domain = keccak(concat(domainType, keccak(utf8('FaaSOperatorRegistry')), keccak(utf8('1')),
+    word(BigInt(chainId)), addrWord(registry)));
+  const typeHash = keccak(utf8('BN254KeyRegistration(address operator,address avs,uint32 operatorSetId,bytes keyData)'));
+  const struct = keccak(concat(typeHash, addrWord(operator), addrWord(avs), word(BigInt(operatorSetId)), keccak(kd)));
+  return BigInt(bytesToHex(keccak(concat(Uint8Array.of(0x19, 0x01), domain, struct))));
+}

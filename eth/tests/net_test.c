@@ -366,10 +366,72 @@ char *net_run(const char *cmd)
 
 int net_contract_bytecode(const char *file, const char *name, uint8_t **code, size_t *n)
 {
+    /* Compiling takes about a second: keep the last contract's hex. */
+    static char cached_cmd[1024], *cached_hex;
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "node '%s/eth/tests/contracts/compile.js' '%s' '%s'", test_root(), file, name);
-    char *hex = net_run(cmd);
-    int ok = hex && eth_hex_decode_alloc(code, n, hex, strlen(hex)) == ETH_OK;
-    free(hex);
+    if (!cached_hex || strcmp(cmd, cached_cmd) != 0) {
+        free(cached_hex);
+        cached_hex = net_run(cmd);
+        snprintf(cached_cmd, sizeof cached_cmd, "%s", cmd);
+    }
+    return cached_hex && eth_hex_decode_alloc(code, n, cached_hex, strlen(cached_hex)) == ETH_OK ? 0 : -1;
+}
+
+int net_calldata(uint8_t **data, size_t *n, const char *fn_signature, const char *args)
+{
+    json_t *values = json_loads(args, 0, NULL);
+    eth_buf b;
+    eth_buf_init(&b, 0);
+    int ok = values && eth_abi_encode_call(&b, fn_signature, values) == ETH_OK;
+    json_decref(values);
+    if (!ok) {
+        eth_buf_free(&b);
+        return -1;
+    }
+    *data = b.data;
+    *n = b.len;
+    return 0;
+}
+
+int net_deploy(eth_client *c, eth_address *addr, const char *file, const char *name, const char *ctor_types,
+               const char *args)
+{
+    uint8_t *code, hash[32];
+    size_t n;
+    if (net_contract_bytecode(file, name, &code, &n) != 0) {
+        fprintf(stderr, "cannot compile %s:%s\n", file, name);
+        return -1;
+    }
+    eth_buf b;
+    eth_buf_init(&b, 0);
+    json_t *values = json_loads(args, 0, NULL);
+    int ok = values && eth_buf_append(&b, code, n) == ETH_OK && eth_abi_encode(&b, ctor_types, values) == ETH_OK;
+    json_decref(values);
+    free(code);
+    eth_receipt rc;
+    eth_err e = ok ? eth_client_send(c, hash, NULL, b.data, b.len, NULL) : ETH_ERR_ABI;
+    if (!e) e = eth_client_wait_receipt(c, &rc, hash, 10000);
+    eth_buf_free(&b);
+    if (e) {
+        fprintf(stderr, "deploying %s failed: %s: %s\n", name, eth_strerror(e), eth_client_last_error(c));
+        return -1;
+    }
+    ok = rc.status == 1 && rc.has_contract_address;
+    *addr = rc.contract_address;
+    eth_receipt_free(&rc);
     return ok ? 0 : -1;
+}
+
+eth_err net_transact(eth_client *c, eth_receipt *rc, const eth_address *to, const char *fn_signature, const char *args,
+                     const eth_send_opts *opts)
+{
+    uint8_t *data, hash[32];
+    size_t n;
+    memset(rc, 0, sizeof *rc);
+    if (net_calldata(&data, &n, fn_signature, args) != 0) return ETH_ERR_ABI;
+    eth_err e = eth_client_send(c, hash, to, data, n, opts);
+    free(data);
+    if (!e) e = eth_client_wait_receipt(c, rc, hash, 10000);
+    return e;
 }

@@ -49,6 +49,19 @@ char *net_run(const char *cmd);
 /* Creation bytecode of contract `name` in eth/tests/contracts/<file>,
  * compiled with solc-js (node); caller frees *code. 0 or -1. */
 int net_contract_bytecode(const char *file, const char *name, uint8_t **code, size_t *n);
+/* Deploys contract `name` of eth/tests/contracts/<file> with constructor
+ * arguments args (JSON array text) of types ctor_types ("(uint256)", "()"),
+ * and waits for it; *addr gets its address. 0 or -1 (reason printed). */
+int net_deploy(eth_client *c, eth_address *addr, const char *file, const char *name, const char *ctor_types,
+               const char *args);
+/* Sends fn_signature(args) (args: JSON array text) to `to` and waits for the
+ * receipt (caller frees it); opts may be NULL. Returns the eth_client_send /
+ * wait error (detail in eth_client_last_error). */
+eth_err net_transact(eth_client *c, eth_receipt *rc, const eth_address *to, const char *fn_signature, const char *args,
+                     const eth_send_opts *opts);
+/* abi.encodeWithSignature(fn_signature, args...) (args: JSON array text);
+ * caller frees *data. 0 or -1. */
+int net_calldata(uint8_t **data, size_t *n, const char *fn_signature, const char *args);
 /* Milliseconds on a monotonic clock. */
 double net_now_ms(void);
 

@@ -1,12 +1,16 @@
-/* stage.c - dependency install at deploy time (SPEC §3, seed "Dependencies"):
- * the function directory is copied into a temporary directory and npm / pip
- * install there, so the user's directory is never modified and the bundle
- * carries its dependencies. */
+/* package.c - building a function's bundle the way deploy-function sends it
+ * (SPEC §3 "Function bundle", seed "Dependencies"): copy the directory,
+ * install its dependencies in the copy, pack it reproducibly with the
+ * bundle library, and check the result as an operator will. */
 #include "cli.h"
 
+#include "bundle.h"
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdio.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,8 @@
 
 /* Installer output kept for the error message: the tail, up to this much. */
 #define TOOL_OUTPUT_KEEP ((size_t)64 << 10)
+/* Deepest directory nesting copied. */
+#define COPY_MAX_DEPTH 64
 
 extern char **environ;
 
@@ -26,6 +32,108 @@ static int exists(const char *dir, const char *name)
     int ok = p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
     free(p);
     return ok;
+}
+
+/* ---- walking the user's directory -------------------------------------- */
+
+/* One entry to copy. */
+typedef struct {
+    const char *path;       /* relative to the root, '/'-separated */
+    const char *abs_path;   /* where to read it */
+    int is_dir;
+    unsigned mode;          /* 0755 (directories, executables) or 0644 */
+} entry;
+
+typedef cli_err (*visit_fn)(void *user, const entry *e, cli_diag *d);
+
+struct walker {
+    const char *root_real;  /* realpath of the root, for symlink checks */
+    visit_fn visit;
+    void *user;
+};
+
+/* Bytewise, so the order is the same under every locale. */
+static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+
+static int skipped(const char *name, const char *parent_name, int is_dir)
+{
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0) return 1;
+    if (is_dir && strcmp(name, "__pycache__") == 0) return 1;
+    return strcmp(name, ".bin") == 0 && parent_name && strcmp(parent_name, "node_modules") == 0;
+}
+
+static unsigned norm_mode(mode_t m, int is_dir) { return is_dir || (m & 0111) ? 0755 : 0644; }
+
+/* Resolves a symlink to the regular file it names inside the root. */
+static cli_err follow_link(struct stat *st, const struct walker *w, const char *abs, const char *rel, cli_diag *d)
+{
+    char *target = realpath(abs, NULL);
+    size_t rl = strlen(w->root_real);
+    int inside = target && strncmp(target, w->root_real, rl) == 0 && (target[rl] == '/' || target[rl] == 0 || rl == 1);
+    int ok = inside && stat(target, st) == 0 && S_ISREG(st->st_mode);
+    free(target);
+    if (ok) return CLI_OK;
+    if (!inside)
+        return cli_diag_set(d, CLI_ERR_BUNDLE, "%s is a symlink that leaves the function directory (or is broken)",
+                            rel);
+    return cli_diag_set(d, CLI_ERR_BUNDLE, "%s is a symlink to something other than a regular file", rel);
+}
+
+static cli_err walk_dir(struct walker *w, const char *abs, const char *rel, const char *dir_name, int depth,
+                        cli_diag *d);
+
+/* One name in a directory: skip it, refuse it, or visit it (and recurse). */
+static cli_err walk_child(struct walker *w, const char *abs, const char *rel, const char *name,
+                          const char *dir_name, int depth, cli_diag *d)
+{
+    if (skipped(name, dir_name, 1) && skipped(name, dir_name, 0)) return CLI_OK;
+    char *child_abs = NULL, *child_rel = NULL;
+    if (asprintf(&child_abs, "%s/%s", abs, name) < 0 || asprintf(&child_rel, "%s%s%s", rel, *rel ? "/" : "", name) < 0) {
+        free(child_abs);
+        return cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
+    }
+    struct stat st;
+    cli_err e = CLI_OK;
+    if (lstat(child_abs, &st) != 0) e = cli_diag_set(d, CLI_ERR_IO, "%s: %s", child_rel, strerror(errno));
+    if (!e && S_ISLNK(st.st_mode)) e = follow_link(&st, w, child_abs, child_rel, d);
+    if (!e && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+        e = cli_diag_set(d, CLI_ERR_BUNDLE, "%s is not a regular file or directory", child_rel);
+    int is_dir = !e && S_ISDIR(st.st_mode);
+    if (!e && !skipped(name, dir_name, is_dir)) {
+        entry ent = { child_rel, child_abs, is_dir, norm_mode(st.st_mode, is_dir) };
+        e = w->visit(w->user, &ent, d);
+        if (!e && is_dir) e = walk_dir(w, child_abs, child_rel, name, depth + 1, d);
+    }
+    free(child_abs);
+    free(child_rel);
+    return e;
+}
+
+/* Visits a directory's names in byte order, each directory before its
+ * contents (so a copy can create it first). */
+static cli_err walk_dir(struct walker *w, const char *abs, const char *rel, const char *dir_name, int depth,
+                        cli_diag *d)
+{
+    if (depth > COPY_MAX_DEPTH)
+        return cli_diag_set(d, CLI_ERR_BUNDLE, "%s is nested deeper than %d levels", rel, COPY_MAX_DEPTH);
+    struct dirent **names;
+    int n = scandir(abs, &names, NULL, by_name);
+    if (n < 0) return cli_diag_set(d, CLI_ERR_IO, "cannot list %s: %s", *rel ? rel : abs, strerror(errno));
+    cli_err e = CLI_OK;
+    for (int i = 0; i < n && !e; i++) e = walk_child(w, abs, rel, names[i]->d_name, dir_name, depth, d);
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return e;
+}
+
+static cli_err walk(const char *dir, visit_fn visit, void *user, cli_diag *d)
+{
+    char *root_real = realpath(dir, NULL);
+    if (!root_real) return cli_diag_set(d, CLI_ERR_IO, "function directory %s: %s", dir, strerror(errno));
+    struct walker w = { root_real, visit, user };
+    cli_err e = walk_dir(&w, root_real, "", NULL, 0, d);
+    free(root_real);
+    return e;
 }
 
 /* ---- copying ------------------------------------------------------------ */
@@ -60,7 +168,7 @@ static cli_err copy_file(const char *from, const char *to, unsigned mode, const 
     return e;
 }
 
-static cli_err copy_entry(void *user, const cli_pkg_entry *ent, cli_diag *d)
+static cli_err copy_entry(void *user, const entry *ent, cli_diag *d)
 {
     char *to = cli_path_join(user, ent->path);
     if (!to) return cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
@@ -81,10 +189,10 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
     return 0;
 }
 
-void cli_pkg_unstage(char *staged, int is_temp)
+static void remove_tree(char *path)
 {
-    if (staged && is_temp) nftw(staged, remove_one, 32, FTW_DEPTH | FTW_PHYS);
-    free(staged);
+    if (path) nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS);
+    free(path);
 }
 
 /* ---- running an installer ---------------------------------------------- */
@@ -219,30 +327,70 @@ static cli_err install_deps(const char *dir, const cli_pkg_opts *o, cli_diag *d)
     return e;
 }
 
-cli_err cli_pkg_stage(char **staged, int *is_temp, const char *dir, int skip_deps, const cli_pkg_opts *o,
+/* ---- packing and checking ---------------------------------------------- */
+
+/* A fresh directory under $TMPDIR (default /tmp); caller removes. */
+static cli_err make_temp_dir(char **out, const char *what, cli_diag *d)
+{
+    const char *tmp = getenv("TMPDIR");
+    char name[64];
+    snprintf(name, sizeof name, "faas-cli-%s-XXXXXX", what);
+    *out = cli_path_join(tmp && *tmp ? tmp : "/tmp", name);
+    if (!*out) return cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
+    if (mkdtemp(*out)) return CLI_OK;
+    cli_err e = cli_diag_set(d, CLI_ERR_IO, "cannot create a temporary directory: %s", strerror(errno));
+    free(*out);
+    *out = NULL;
+    return e;
+}
+
+static cli_err bundle_failed(bundle_err be, const char *what, const char *detail, cli_diag *d)
+{
+    cli_err code = be == BUNDLE_ERR_NOMEM ? CLI_ERR_NOMEM : be == BUNDLE_ERR_IO ? CLI_ERR_IO : CLI_ERR_BUNDLE;
+    return cli_diag_set(d, code, "%s: %s", what, detail[0] ? detail : bundle_strerror(be));
+}
+
+/* Adds the tarball to a throw-away cache: the same extraction and checks
+ * an operator's performer runs before it executes a bundle. */
+static cli_err check_like_an_operator(const uint8_t *tar, size_t n, cli_diag *d)
+{
+    char *dir;
+    cli_err e = make_temp_dir(&dir, "check", d);
+    if (e) return e;
+    char detail[BUNDLE_DETAIL_MAX] = "";
+    bundle_cache *cache = NULL;
+    bundle_info info;
+    bundle_err be = bundle_cache_open(&cache, dir, NULL);
+    if (!be) be = bundle_cache_add(cache, tar, n, NULL, &info, NULL, detail);
+    if (be) e = bundle_failed(be, "operators would refuse this bundle", detail, d);
+    if (cache) bundle_cache_close(cache);
+    remove_tree(dir);
+    return e;
+}
+
+cli_err cli_pkg_build(uint8_t **tar, size_t *n, const char *dir, int skip_deps, const cli_pkg_opts *o,
                       cli_diag *d)
 {
-    *staged = NULL;
-    *is_temp = 0;
-    if (skip_deps || (!exists(dir, "package.json") && !exists(dir, "requirements.txt"))) {
-        *staged = strdup(dir);
-        return *staged ? CLI_OK : cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
+    *tar = NULL;
+    *n = 0;
+    char *copy;
+    cli_err e = make_temp_dir(&copy, "build", d);
+    if (e) return e;
+    e = walk(dir, copy_entry, copy, d);
+    if (!e && !skip_deps) e = install_deps(copy, o, d);
+    if (!e) {
+        char detail[BUNDLE_DETAIL_MAX] = "";
+        bundle_err be = bundle_pack_dir(copy, NULL, tar, n, detail);
+        if (be) e = bundle_failed(be, "cannot pack the function", detail, d);
     }
-    const char *tmp = getenv("TMPDIR");
-    char *tmpl = cli_path_join(tmp && *tmp ? tmp : "/tmp", "faas-cli-XXXXXX");
-    if (!tmpl) return cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
-    if (!mkdtemp(tmpl)) {
-        cli_err e = cli_diag_set(d, CLI_ERR_IO, "cannot create a temporary directory: %s", strerror(errno));
-        free(tmpl);
-        return e;
-    }
-    cli_err e = cli_pkg_walk(dir, copy_entry, tmpl, d);
-    if (!e) e = install_deps(tmpl, o, d);
+    remove_tree(copy);
+    if (!e) e = check_like_an_operator(*tar, *n, d);
     if (e) {
-        cli_pkg_unstage(tmpl, 1);
-        return e;
+        free(*tar);
+        *tar = NULL;
+        *n = 0;
     }
-    *staged = tmpl;
-    *is_temp = 1;
-    return CLI_OK;
+    return e;
 }
+
+void cli_pkg_function_id(uint8_t id[32], const uint8_t *tarball, size_t n) { bundle_id(id, tarball, n); }

@@ -1,0 +1,394 @@
+// runner.js - the Node.js side of the performer: runs function invocations.
+//
+// Two modes:
+//   node runner.js            zygote: fd 3 is the performer's control socket.
+//                             Pre-initialises, warms up, then perf_zygote.node's
+//                             serve() forks one sandboxed child per invocation;
+//                             serve() returns only in that child.
+//   node runner.js --once     one invocation in this process (the original
+//                             spawn-per-call design; used for local runs and as
+//                             the benchmark's baseline).
+// Either way an invocation reads its request from fd 0 and writes the result
+// envelope (SPEC §3) to fd 3. The request is one JSON header line
+//   {"task_id":"0x…","timestamp":<unix s>,"seed":"0x…","dir":"/var/task",
+//    "max_log_lines":N,"max_log_bytes":N,"max_result_bytes":N}
+// followed by the raw input bytes (the performer writes it: request.c).
+//
+// Determinism (SPEC §3: every honest operator must produce the same bytes):
+// the wall clock is frozen at the task's timestamp (Date, Date.now,
+// Intl.DateTimeFormat#format), like a block timestamp; monotonic clocks
+// (performance.now, process.hrtime, timers) stay real. Math.random and every
+// crypto random source draw from SHA-256(seed || counter), the seed being
+// derived from the task id by the performer. JSON output is JSON.stringify's:
+// keys in insertion order, which is deterministic for deterministic code.
+'use strict';
+
+const fs = require('fs');
+const util = require('util');
+const crypto = require('crypto');
+const { Writable } = require('stream');
+const Module = require('module');
+
+// Per-invocation state. The overrides below are installed once (in the
+// zygote before it forks) and read these fields, which each invocation sets.
+const state = { nowMs: 0, random: null, sink: null, finished: false, finish: null };
+
+// ---------------------------------------------------------------------------
+// Frozen wall clock.
+
+function installClock() {
+  const RealDate = Date;
+  // A function, not a class: Date() without `new` must return a string.
+  function FrozenDate(...args) {
+    if (!new.target) return new RealDate(state.nowMs).toString();
+    return Reflect.construct(RealDate, args.length ? args : [state.nowMs], new.target);
+  }
+  FrozenDate.prototype = RealDate.prototype;
+  Object.defineProperty(RealDate.prototype, 'constructor', { value: FrozenDate, writable: true, configurable: true });
+  Object.defineProperty(FrozenDate, 'name', { value: 'Date' });
+  Object.defineProperty(FrozenDate, 'length', { value: 7 });
+  FrozenDate.now = () => state.nowMs;
+  FrozenDate.parse = RealDate.parse;
+  FrozenDate.UTC = RealDate.UTC;
+  globalThis.Date = FrozenDate;
+
+  // Intl formats "now" when given no date; V8 reads its own clock for that.
+  const dtf = Intl.DateTimeFormat.prototype;
+  const getFormat = Object.getOwnPropertyDescriptor(dtf, 'format').get;
+  Object.defineProperty(dtf, 'format', {
+    configurable: true,
+    get() {
+      const format = getFormat.call(this);
+      return (date) => format(date === undefined ? state.nowMs : date);
+    },
+  });
+  const formatToParts = dtf.formatToParts;
+  dtf.formatToParts = function (date) {
+    return formatToParts.call(this, date === undefined ? state.nowMs : date);
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Seeded randomness: block i of the stream is SHA-256(seed || uint64be(i)).
+
+class RandomStream {
+  constructor(seedHex) {
+    this.seed = Buffer.from(seedHex.replace(/^0x/, ''), 'hex');
+    this.counter = 0n;
+    this.block = Buffer.alloc(0);
+    this.pos = 0;
+  }
+
+  bytes(n) {
+    const out = Buffer.allocUnsafe(n);
+    for (let off = 0; off < n;) {
+      if (this.pos === this.block.length) {
+        const ctr = Buffer.alloc(8);
+        ctr.writeBigUInt64BE(this.counter++);
+        this.block = crypto.createHash('sha256').update(this.seed).update(ctr).digest();
+        this.pos = 0;
+      }
+      const k = Math.min(n - off, this.block.length - this.pos);
+      this.block.copy(out, off, this.pos, this.pos + k);
+      this.pos += k;
+      off += k;
+    }
+    return out;
+  }
+
+  // A double in [0, 1) from 53 random bits, as Math.random promises.
+  double() {
+    const b = this.bytes(7);
+    return (b.readUIntBE(0, 6) * 32 + (b[6] >>> 3)) / 9007199254740992;
+  }
+}
+
+function installRandom() {
+  const draw = (n) => state.random.bytes(n);
+  const fillView = (view, offset = 0, size = view.byteLength - offset) => {
+    const u8 = new Uint8Array(view.buffer, view.byteOffset + offset, size);
+    u8.set(draw(size));
+    return view;
+  };
+  Math.random = () => state.random.double();
+
+  const randomBytes = (size, callback) => {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`The value of "size" is out of range: ${size}`);
+    const buf = draw(size);
+    if (typeof callback === 'function') return void process.nextTick(callback, null, buf);
+    return buf;
+  };
+  crypto.randomBytes = crypto.pseudoRandomBytes = crypto.prng = crypto.rng = randomBytes;
+  crypto.randomFillSync = (view, offset, size) => fillView(view, offset, size);
+  crypto.randomFill = (view, offset, size, callback) => {
+    const cb = [offset, size, callback].find((f) => typeof f === 'function');
+    fillView(view, typeof offset === 'number' ? offset : 0, typeof size === 'number' ? size : undefined);
+    process.nextTick(cb, null, view);
+  };
+  crypto.randomInt = (min, max, callback) => {
+    if (typeof max !== 'number') [min, max, callback] = [0, min, max];
+    const range = max - min;
+    if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || range <= 0 || range > 2 ** 48)
+      throw new RangeError('crypto.randomInt: invalid range');
+    // Rejection sampling on 48 bits, so every value is equally likely.
+    const limit = 2 ** 48 - (2 ** 48 % range);
+    let x;
+    do x = draw(6).readUIntBE(0, 6); while (x >= limit);
+    const n = min + (x % range);
+    if (typeof callback === 'function') return void process.nextTick(callback, null, n);
+    return n;
+  };
+  const uuid = () => {
+    const b = draw(16);
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4 (RFC 9562 §5.4)
+    b[8] = (b[8] & 0x3f) | 0x80; // variant 10
+    const h = b.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  };
+  crypto.randomUUID = uuid;
+  const getRandomValues = (view) => {
+    if (!ArrayBuffer.isView(view) || view instanceof Float32Array || view instanceof Float64Array || view instanceof DataView)
+      throw new TypeError('The data argument must be an integer-type TypedArray');
+    if (view.byteLength > 65536) throw new RangeError('The ArrayBufferView byte length exceeds 65536');
+    return fillView(view);
+  };
+  // crypto.getRandomValues (a fixed getter) and globalThis.crypto both
+  // lead to this object.
+  Object.defineProperty(crypto.webcrypto, 'getRandomValues', { value: getRandomValues, configurable: true, writable: true });
+  Object.defineProperty(crypto.webcrypto, 'randomUUID', { value: uuid, configurable: true, writable: true });
+  Module.syncBuiltinESMExports();
+}
+
+// ---------------------------------------------------------------------------
+// Output capture: console.*, process.stdout and process.stderr become log
+// lines, capped at max_log_lines lines / max_log_bytes UTF-8 bytes; lines
+// past the cap are counted and reported in one closing line.
+
+class LogSink {
+  constructor(maxLines, maxBytes) {
+    this.maxLines = maxLines;
+    this.maxBytes = maxBytes;
+    this.lines = [];
+    this.bytes = 0;
+    this.dropped = 0;
+    this.partial = '';
+  }
+
+  write(text) {
+    let start = 0;
+    for (let nl; (nl = text.indexOf('\n', start)) !== -1; start = nl + 1) {
+      this.add(this.partial + text.slice(start, nl));
+      this.partial = '';
+    }
+    // A line too long to keep is only counted: don't let it grow unbounded.
+    if (this.partial.length <= this.maxBytes) this.partial += text.slice(start, start + this.maxBytes + 1);
+  }
+
+  add(line) {
+    const n = Buffer.byteLength(line);
+    if (this.lines.length < this.maxLines && this.bytes + n <= this.maxBytes) {
+      this.lines.push(line);
+      this.bytes += n;
+    } else {
+      this.dropped++;
+    }
+  }
+
+  finish() {
+    if (this.partial) this.add(this.partial);
+    this.partial = '';
+    if (this.dropped) {
+      this.lines.push(`[${this.dropped} more log lines dropped: limit ${this.maxLines} lines, ${this.maxBytes} bytes]`);
+      this.dropped = 0;
+    }
+    return this.lines;
+  }
+}
+
+function installCapture() {
+  const stream = new Writable({
+    decodeStrings: false,
+    write(chunk, encoding, callback) {
+      if (state.sink) state.sink.write(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      callback();
+    },
+  });
+  stream.isTTY = false;
+  for (const name of ['stdout', 'stderr'])
+    Object.defineProperty(process, name, { value: stream, configurable: true, writable: true, enumerable: true });
+  globalThis.console = new console.Console({ stdout: stream, stderr: stream, colorMode: false });
+}
+
+// ---------------------------------------------------------------------------
+// One invocation.
+
+function readAll(fd) {
+  const chunks = [];
+  const buf = Buffer.allocUnsafe(1 << 16);
+  for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) chunks.push(Buffer.from(buf.subarray(0, n)));
+  return Buffer.concat(chunks);
+}
+
+function parseRequest(bytes) {
+  const nl = bytes.indexOf(10);
+  if (nl < 0) throw new Error('malformed request: no header line');
+  return { header: JSON.parse(bytes.subarray(0, nl).toString('utf8')), input: bytes.subarray(nl + 1) };
+}
+
+// SPEC §3: valid JSON -> the parsed value; valid UTF-8 -> the string;
+// otherwise binary {raw: Buffer, text, size}.
+function decodeInput(raw) {
+  let text;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
+  } catch {
+    return { raw: Buffer.from(raw), text: raw.toString('utf8'), size: raw.length };
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function errorMessage(e) {
+  if (e instanceof Error) return e.message || e.name || 'Error';
+  if (e !== null && typeof e === 'object') return util.inspect(e, { depth: 2, breakLength: Infinity });
+  return String(e);
+}
+
+// A failure while loading index.js, with its location when V8 gave one (the
+// first line of a SyntaxError's stack is "/var/task/index.js:3").
+function loadError(e, dir) {
+  const where = e instanceof Error && typeof e.stack === 'string' ? e.stack.split('\n', 1)[0] : '';
+  const at = where.startsWith(dir + '/') && /:\d+$/.test(where) ? ` (${where.slice(dir.length + 1)})` : '';
+  return `Failed to load index.js: ${e instanceof Error ? e.name : 'Error'}: ${errorMessage(e)}${at}`;
+}
+
+// The result envelope, SPEC §3. value is serialised before the logs are
+// taken, since a toJSON method may still log.
+function envelope(value, error, sink, maxBytes) {
+  let result = 'null';
+  if (error === null) {
+    try {
+      result = JSON.stringify(value) ?? 'null';
+    } catch (e) {
+      error = `Result is not JSON-serialisable: ${errorMessage(e)}`;
+    }
+  }
+  const logs = sink.finish();
+  const payload = logs.length ? `{"result":${result},"logs":${JSON.stringify(logs)}}` : error === null ? result : 'null';
+  const out = `{"payload":${payload},"error":${error === null ? 'null' : JSON.stringify(error)}}`;
+  const n = Buffer.byteLength(out);
+  return n <= maxBytes ? out : `{"payload":null,"error":${JSON.stringify(`Result too large: ${n} bytes (limit ${maxBytes})`)}}`;
+}
+
+function writeAll(fd, text) {
+  const buf = Buffer.from(text, 'utf8');
+  for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off);
+}
+
+async function loadHandler(dir) {
+  const entry = `${dir}/index.js`;
+  try {
+    return require(entry).handler;
+  } catch (e) {
+    if (e && e.code === 'ERR_REQUIRE_ESM') return (await import(entry)).handler;
+    throw e;
+  }
+}
+
+// Runs the invocation described by req against the bundle in dir; calls
+// done(envelopeText) exactly once.
+async function invoke(req, dir, done) {
+  const h = req.header;
+  state.nowMs = h.timestamp * 1000;
+  state.random = new RandomStream(h.seed);
+  state.sink = new LogSink(h.max_log_lines, h.max_log_bytes);
+  state.finished = false;
+  state.finish = (value, error) => {
+    if (state.finished) return;
+    state.finished = true;
+    done(envelope(value, error, state.sink, h.max_result_bytes));
+  };
+  process.argv = [process.execPath, `${dir}/index.js`];
+  const input = decodeInput(req.input);
+  let handler;
+  try {
+    handler = await loadHandler(dir);
+  } catch (e) {
+    return state.finish(null, loadError(e, dir));
+  }
+  if (typeof handler !== 'function') return state.finish(null, 'index.js does not export a function named handler');
+  try {
+    state.finish(await handler(input), null);
+  } catch (e) {
+    state.finish(null, errorMessage(e));
+  }
+}
+
+// Ends the process the way a misbehaving function cannot stop: everything a
+// function may do to leave early is turned into an error envelope.
+function installExits(exitNow) {
+  const fail = (message) => () => {
+    state.finish?.(null, message);
+    exitNow();
+  };
+  process.on('uncaughtException', (e) => fail(errorMessage(e))());
+  process.on('unhandledRejection', (e) => fail(errorMessage(e))());
+  process.on('beforeExit', () => fail('Handler returned a promise that never settled')());
+  process.exit = (code) => fail(`Function called process.exit(${code ?? 0})`)();
+}
+
+// ---------------------------------------------------------------------------
+// Entry points.
+
+function runOnce() {
+  installClock();
+  installRandom();
+  installCapture();
+  const exitNow = () => process.reallyExit(0);
+  installExits(exitNow);
+  const req = parseRequest(readAll(0));
+  invoke(req, req.header.dir, (text) => {
+    writeAll(3, text);
+    exitNow();
+  });
+}
+
+async function runZygote() {
+  const zygote = require(`${__dirname}/perf_zygote.node`);
+  installClock();
+  installRandom();
+  installCapture();
+  // Warm-up: one full invocation of a bundle like a user's, so that the code
+  // every invocation runs (module loading, JSON, console, crypto) is compiled
+  // once here and inherited by every child instead of compiled in each.
+  const warmup = parseRequest(Buffer.from(
+    '{"timestamp":0,"seed":"0x00","max_log_lines":10,"max_log_bytes":1000,"max_result_bytes":100000}\n{"warm":"up"}'));
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => invoke(warmup, `${__dirname}/warmup`, resolve));
+    delete require.cache[`${__dirname}/warmup/index.js`];
+  }
+  Object.assign(state, { random: null, sink: null, finish: null });
+  installExits(() => zygote.exit(0));
+  // Compact the heap so that children start from few, dense pages.
+  require('v8').setFlagsFromString('--expose-gc');
+  require('vm').runInNewContext('gc')();
+
+  zygote.serve(3, `node ${process.version}`); // returns in a sandboxed child
+  const req = parseRequest(readAll(0));
+  invoke(req, '/var/task', (text) => {
+    writeAll(3, text);
+    zygote.exit(0);
+  });
+}
+
+if (process.argv[2] === '--once') {
+  runOnce();
+} else {
+  runZygote().catch((e) => {
+    fs.writeSync(2, `runner.js: zygote failed: ${e && e.stack}\n`);
+    process.reallyExit(70);
+  });
+}
