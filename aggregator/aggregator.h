@@ -19,6 +19,8 @@
 #define FAAS_AGGREGATOR_H
 
 #include "eth.h"
+#include "executor.h"
+#include "svc.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -37,6 +39,8 @@ typedef enum {
     AGG_ERR_ABI,        /* an encoding failed (libeth's ABI codec refused) */
     AGG_ERR_DB,         /* the store failed (detail in the detail buffer) */
     AGG_ERR_NOT_FOUND,  /* no such task in the store */
+    AGG_ERR_CONFIG,     /* a setting or the key is missing or invalid */
+    AGG_ERR_START,      /* the service could not start (node, store, listen) */
     AGG_ERR__COUNT
 } agg_err;
 
@@ -46,21 +50,12 @@ const char *agg_strerror(agg_err e);
 /* ------------------------------------------------------------------------ */
 /* Operator tables                                                            */
 
-/* One operator of a published table (OperatorRegistry.getTable). */
-typedef struct {
-    eth_address address;    /* the operator's ECDSA address */
-    uint8_t g1[64];         /* BN254 G1 public key X || Y */
-    uint8_t g2[128];        /* BN254 G2 public key, EVM order (x.c1 x.c0 y.c1 y.c0) */
-    eth_u256 weight;        /* stake weight (one stake type) */
-    char socket[257];       /* where its executor listens, "host:port" */
-} agg_operator;
-
 /* A table: operators in table order (the index is the certificates'
  * operatorIndex), the Merkle tree over their operator-info leaves, and the
  * total weight (totalWeights[0]). */
 typedef struct {
     uint32_t reference_timestamp;
-    agg_operator *ops;      /* owned */
+    exec_operator *ops;     /* owned (executor.h: address, keys, weight, socket) */
     size_t n;
     eth_u256 total_weight;
     uint8_t root[32];       /* operatorInfoTreeRoot */
@@ -76,7 +71,7 @@ void agg_operator_leaf(uint8_t leaf[32], const uint8_t g1[64], const eth_u256 *w
  * tree: leaves padded with zero to the next power of two, inner node =
  * keccak256(left || right) (Merkle.merkleizeKeccak). AGG_ERR_RANGE when the
  * weights overflow 256 bits. On failure ops is freed too. */
-agg_err agg_table_init(agg_table *t, uint32_t reference_timestamp, agg_operator *ops, size_t n);
+agg_err agg_table_init(agg_table *t, uint32_t reference_timestamp, exec_operator *ops, size_t n);
 void agg_table_free(agg_table *t);
 /* The sibling path of operator index (32 bytes per level, leaf upwards), what
  * Merkle.verifyInclusionKeccak takes; *len = 32 * log2(width). out must hold
@@ -106,6 +101,13 @@ const eth_u256 *agg_quorum_threshold(const agg_quorum *q);
  * AGG_ERR_ARG for op out of range. */
 agg_err agg_quorum_add(agg_quorum *q, size_t op, const uint8_t *result, size_t n, const uint8_t sig[64],
                        size_t *group, int *reached);
+/* Drops the answer of op (its signature failed verification): op leaves its
+ * group, whose weight goes down, and may not answer again (a later add is
+ * AGG_ERR_DUPLICATE). *reached tells whether that group still meets the
+ * threshold. AGG_ERR_ARG when op has no answer. */
+agg_err agg_quorum_reject(agg_quorum *q, size_t op, int *reached);
+/* 1 when op's answer was rejected. */
+int agg_quorum_is_rejected(const agg_quorum *q, size_t op);
 size_t agg_quorum_groups(const agg_quorum *q);
 /* A group's result bytes (borrowed) and weight. */
 const uint8_t *agg_quorum_result(const agg_quorum *q, size_t group, size_t *n);
@@ -173,6 +175,8 @@ typedef struct {
     uint8_t tx_hash[32];        /* the submitResult / verifying transaction */
     uint64_t verified_block;
     int64_t seen_ms;            /* wall clock of first sight */
+    double offchain_ms;         /* first sight -> submitResult sent, less the wait for
+                                 * the chain clock (TimestampAtCreation); 0 until sent */
 } agg_task;
 
 void agg_task_free(agg_task *t);
@@ -196,8 +200,9 @@ agg_err agg_store_set_status(agg_store *s, const uint8_t task_hash[32], agg_task
 /* CERTIFIED, with the winning result and the certificate. */
 agg_err agg_store_set_certified(agg_store *s, const uint8_t task_hash[32], const uint8_t *result, size_t result_len,
                                 const uint8_t *cert, size_t cert_len, const char *reason);
-/* SUBMITTED with the transaction hash. */
-agg_err agg_store_set_submitted(agg_store *s, const uint8_t task_hash[32], const uint8_t tx_hash[32]);
+/* SUBMITTED with the transaction hash and the off-chain latency. */
+agg_err agg_store_set_submitted(agg_store *s, const uint8_t task_hash[32], const uint8_t tx_hash[32],
+                                double offchain_ms);
 /* VERIFIED by the transaction tx_hash in block. */
 agg_err agg_store_set_verified(agg_store *s, const uint8_t task_hash[32], uint64_t block, const uint8_t tx_hash[32],
                                const char *reason);
@@ -211,6 +216,42 @@ agg_err agg_store_history(agg_store *s, const uint8_t task_hash[32], json_t **ou
 agg_err agg_store_unfinished(agg_store *s, agg_task **out, size_t *n);
 /* Number of tasks per status (counts[AGG_TASK__COUNT]). */
 agg_err agg_store_counts(agg_store *s, uint64_t counts[AGG_TASK__COUNT]);
+
+/* ------------------------------------------------------------------------ */
+/* The aggregator service (bin/aggregator)                                    */
+
+/* Settings: flag > environment > JSON config (--config or
+ * FAAS_AGGREGATOR_CONFIG) > default (svc_settings_load). The aggregator's
+ * ECDSA key (registered in OperatorRegistry.aggregator(), pays for
+ * submitResult) is FAAS_AGGREGATOR_KEY or the file key_file, never a flag.
+ * `bin/aggregator --help` lists them all. */
+typedef struct {
+    char *rpc_url;              /* rpc_url */
+    char *ws_url;               /* ws_url: for the TaskCreated subscription */
+    uint64_t chain_id;          /* chain_id: expected (0: any) */
+    char *mailbox;              /* contracts.taskmailbox */
+    char *registry;             /* contracts.operator_registry */
+    char *avs;                  /* contracts.faas: the AVS whose tasks are served */
+    char *key_file;             /* key_file */
+    char *listen;               /* listen: status API and metrics */
+    char *data_dir;             /* data_dir: aggregator.db */
+    uint64_t start_block;       /* start_block: first block scanned when the store is new (0: the head) */
+    uint64_t confirmations;     /* confirmations: blocks on top of a TaskCreated before serving it */
+    uint64_t executor_timeout_ms; /* executor_timeout_ms: one request to an executor */
+} agg_settings;
+
+extern const svc_setting agg_settings_table[];
+extern const size_t agg_settings_count;
+
+typedef struct agg_service agg_service;
+
+/* Opens the store, checks the chain and the key, resumes unfinished tasks,
+ * subscribes to the mailbox's logs (with catch-up from the last processed
+ * block) and serves the status API. Errors come with a one-line detail. */
+agg_err agg_service_start(agg_service **out, const agg_settings *s, char *detail);
+int agg_service_port(const agg_service *a);
+/* Stops everything (work in flight stays in the store for the next start). */
+void agg_service_stop(agg_service *a);
 
 #ifdef __cplusplus
 }

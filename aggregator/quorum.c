@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define BPS_DENOMINATOR 10000
+#define REJECTED SIZE_MAX
 
 typedef struct {
     uint8_t hash[32];   /* keccak256(result), for a quick comparison */
@@ -20,7 +21,7 @@ typedef struct {
 struct agg_quorum {
     const agg_table *t;
     eth_u256 threshold;
-    size_t *group_of;   /* per operator: group index + 1, 0 = no answer */
+    size_t *group_of;   /* per operator: group index + 1, 0 = no answer, REJECTED */
     uint8_t (*sigs)[64];
     group *groups;
     size_t n_groups;
@@ -110,6 +111,22 @@ agg_err agg_quorum_add(agg_quorum *q, size_t op, const uint8_t *result, size_t n
     return AGG_OK;
 }
 
+agg_err agg_quorum_reject(agg_quorum *q, size_t op, int *reached)
+{
+    if (op >= q->t->n || !q->group_of[op] || q->group_of[op] == REJECTED) return AGG_ERR_ARG;
+    size_t g = q->group_of[op] - 1;
+    q->group_of[op] = REJECTED;
+    /* The group's weight again from its remaining members (no subtraction needed). */
+    eth_u256 w = { { 0 } };
+    for (size_t i = 0; i < q->t->n; i++)
+        if (q->group_of[i] == g + 1) (void)eth_u256_add(&w, &w, &q->t->ops[i].weight);
+    q->groups[g].weight = w;
+    *reached = eth_u256_cmp(&w, &q->threshold) >= 0;
+    return AGG_OK;
+}
+
+int agg_quorum_is_rejected(const agg_quorum *q, size_t op) { return op < q->t->n && q->group_of[op] == REJECTED; }
+
 size_t agg_quorum_groups(const agg_quorum *q) { return q->n_groups; }
 
 const uint8_t *agg_quorum_result(const agg_quorum *q, size_t g, size_t *n)
@@ -124,5 +141,5 @@ int agg_quorum_is_signer(const agg_quorum *q, size_t g, size_t op) { return op <
 
 const uint8_t *agg_quorum_signature(const agg_quorum *q, size_t op)
 {
-    return op < q->t->n && q->group_of[op] ? q->sigs[op] : NULL;
+    return op < q->t->n && q->group_of[op] && q->group_of[op] != REJECTED ? q->sigs[op] : NULL;
 }

@@ -25,7 +25,7 @@ static const char *const migrations[] = {
     "  block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, deadline INTEGER NOT NULL,"
     "  payload BLOB NOT NULL, status INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '',"
     "  result BLOB, cert BLOB, tx_hash BLOB, verified_block INTEGER,"
-    "  seen_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL"
+    "  seen_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, offchain_ms REAL NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX tasks_by_status ON tasks (status, block_number, log_index);"
     "CREATE TABLE history ("
@@ -82,7 +82,7 @@ void agg_store_close(agg_store *s)
 }
 
 /* Runs one statement with bound values: a format char per value
- *   b: blob (const void *, int len)  i: int64  t: text (const char *)
+ *   b: blob (const void *, int len)  i: int64  d: double  t: text (const char *)
  * Returns the sqlite3_step result of the last step (SQLITE_DONE expected). */
 static int exec_stmt(sqlite3 *db, const char *sql, const char *fmt, ...)
 {
@@ -98,6 +98,8 @@ static int exec_stmt(sqlite3 *db, const char *sql, const char *fmt, ...)
             else sqlite3_bind_null(st, i);
         } else if (*fmt == 'i') {
             sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+        } else if (*fmt == 'd') {
+            sqlite3_bind_double(st, i, va_arg(ap, double));
         } else {
             sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
         }
@@ -241,14 +243,15 @@ agg_err agg_store_set_certified(agg_store *s, const uint8_t task_hash[32], const
     return transition_end(s, task_hash, AGG_TASK_CERTIFIED, reason, rc);
 }
 
-agg_err agg_store_set_submitted(agg_store *s, const uint8_t task_hash[32], const uint8_t tx_hash[32])
+agg_err agg_store_set_submitted(agg_store *s, const uint8_t task_hash[32], const uint8_t tx_hash[32],
+                                double offchain_ms)
 {
     char reason[80];
     eth_hex_encode(reason + snprintf(reason, sizeof reason, "tx "), tx_hash, 32);
     agg_err rc = transition_begin(s, task_hash);
     if (rc) return rc;
-    if (exec_stmt(s->db, "UPDATE tasks SET tx_hash = ? WHERE task_hash = ?", "bb", tx_hash, 32, task_hash, 32) !=
-        SQLITE_DONE)
+    if (exec_stmt(s->db, "UPDATE tasks SET tx_hash = ?, offchain_ms = ? WHERE task_hash = ?", "bdb", tx_hash, 32,
+                  offchain_ms, task_hash, 32) != SQLITE_DONE)
         rc = AGG_ERR_DB;
     return transition_end(s, task_hash, AGG_TASK_SUBMITTED, reason, rc);
 }
@@ -278,7 +281,7 @@ static int column_blob(sqlite3_stmt *st, int col, uint8_t **out, size_t *n)
 
 #define TASK_COLUMNS                                                                                         \
     "task_hash, avs, operator_set_id, reference_timestamp, block_number, log_index, deadline, payload, status," \
-    " reason, result, cert, tx_hash, verified_block, seen_ms"
+    " reason, result, cert, tx_hash, verified_block, seen_ms, offchain_ms"
 
 static agg_err read_task(sqlite3_stmt *st, agg_task *t)
 {
@@ -305,6 +308,7 @@ static agg_err read_task(sqlite3_stmt *st, agg_task *t)
     }
     t->verified_block = (uint64_t)sqlite3_column_int64(st, 13);
     t->seen_ms = sqlite3_column_int64(st, 14);
+    t->offchain_ms = sqlite3_column_double(st, 15);
     return AGG_OK;
 }
 

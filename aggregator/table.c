@@ -16,6 +16,8 @@ const char *agg_strerror(agg_err e)
         [AGG_ERR_ABI] = "ABI encoding failed",
         [AGG_ERR_DB] = "aggregator store error",
         [AGG_ERR_NOT_FOUND] = "no such task",
+        [AGG_ERR_CONFIG] = "invalid configuration",
+        [AGG_ERR_START] = "service could not start",
     };
     if ((unsigned)e >= AGG_ERR__COUNT || !messages[e]) return "unknown error";
     return messages[e];
@@ -46,7 +48,7 @@ static void node_hash(uint8_t out[32], const uint8_t l[32], const uint8_t r[32])
     eth_keccak256(out, both, 64);
 }
 
-agg_err agg_table_init(agg_table *t, uint32_t reference_timestamp, agg_operator *ops, size_t n)
+agg_err agg_table_init(agg_table *t, uint32_t reference_timestamp, exec_operator *ops, size_t n)
 {
     memset(t, 0, sizeof *t);
     if (!ops || n == 0 || n > ((size_t)1 << 30)) {

@@ -37,9 +37,11 @@
  *   the aggregator registered on chain (OperatorRegistry.aggregator()).
  *
  *   Before running anything the executor reads the task from the mailbox
- *   (getTaskInfo) and requires: status CREATED, the same avs, operator set,
- *   reference timestamp and payload; and its own operator address in the
- *   operator table of that reference timestamp, with the BN254 key it holds.
+ *   (getTaskInfo: status CREATED, the same avs, operator set and reference
+ *   timestamp) and its TaskCreated log in block task_block (the same fields
+ *   and payload: the mailbox keeps payloads in logs only), and finds its own
+ *   operator address, with the BN254 key it holds, in the operator table of
+ *   that reference timestamp.
  *   A task is run at most once per executor, across restarts: the answer is
  *   stored, and a repeated request (a retry, a restarted aggregator) gets the
  *   stored answer byte for byte. A task whose run was cut by a crash is never
@@ -95,6 +97,7 @@
 #define FAAS_EXECUTOR_H
 
 #include "eth.h"
+#include "svc.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -112,6 +115,10 @@ typedef enum {
     EXEC_ERR_TOO_BIG,   /* payload or result over its cap */
     EXEC_ERR_SIGNATURE, /* a signature does not recover to an address */
     EXEC_ERR_DB,        /* the store failed (detail in the detail buffer) */
+    EXEC_ERR_CHAIN,     /* the RPC node failed or answered something undecodable */
+    EXEC_ERR_NOT_FOUND, /* no such task, function or bundle on chain */
+    EXEC_ERR_CONFIG,    /* a setting, key file or keystore is missing or invalid */
+    EXEC_ERR_START,     /* the service could not start (listen, store, node) */
     EXEC_ERR__COUNT
 } exec_err;
 
@@ -196,6 +203,96 @@ exec_err exec_response_copy(exec_response *dst, const exec_response *src);
 void exec_response_free(exec_response *r);
 
 /* ------------------------------------------------------------------------ */
+/* Reading the chain (shared by executor and aggregator)                      */
+
+/* TaskMailbox TaskStatus (hourglass §2.1). */
+typedef enum {
+    EXEC_STATUS_NONE = 0,
+    EXEC_STATUS_CREATED = 1,
+    EXEC_STATUS_VERIFIED = 2,
+    EXEC_STATUS_EXPIRED = 3
+} exec_task_status;
+
+/* What TaskMailbox.getTaskInfo says about a task (the fields we use). */
+typedef struct {
+    exec_task_status status;    /* with expiry applied, as the contract computes it */
+    eth_address avs;
+    uint32_t operator_set_id;
+    uint32_t reference_timestamp;
+    uint64_t creation_time;     /* block timestamp of the creating block */
+    uint64_t task_sla;          /* seconds; deadline = creation_time + task_sla */
+    uint8_t curve_type;         /* 2 = BN254 */
+    uint8_t consensus_type;     /* 1 = STAKE_PROPORTION_THRESHOLD */
+    int has_threshold;          /* consensus value is one 32-byte word */
+    uint16_t threshold_bps;
+    uint8_t *payload;           /* owned */
+    size_t payload_len;
+} exec_task_info;
+
+void exec_task_info_free(exec_task_info *t);
+
+/* A TaskCreated log (hourglass §2.3). */
+typedef struct {
+    eth_address avs;
+    uint32_t operator_set_id;
+    uint32_t reference_timestamp;
+    uint64_t deadline;          /* taskDeadline */
+    uint8_t *payload;           /* owned */
+    size_t payload_len;
+} exec_task_created;
+
+void exec_task_created_free(exec_task_created *c);
+
+/* One operator of a published table (OperatorRegistry.getTable). */
+typedef struct {
+    eth_address address;    /* the operator's ECDSA address */
+    uint8_t g1[64];         /* BN254 G1 public key X || Y */
+    uint8_t g2[128];        /* BN254 G2 public key, EVM order (x.c1 x.c0 y.c1 y.c0) */
+    eth_u256 weight;        /* stake weight (one stake type) */
+    char socket[257];       /* where its executor listens, "host:port" */
+} exec_operator;
+
+/* A registered function (FaaS.getFunction). */
+typedef struct {
+    uint64_t block;         /* block of its FunctionRegistered / FunctionDeployed log */
+    uint32_t size;          /* > 0: on-chain bundle of that many bytes; 0: remote at url */
+    char *url;              /* owned; "" for on-chain bundles */
+} exec_function;
+
+/* Each call makes one eth_call / eth_getLogs on rpc. Errors: EXEC_ERR_CHAIN
+ * (detail: the node's or the decoder's message), EXEC_ERR_NOMEM, and as
+ * stated. */
+
+/* TaskMailbox.getTaskInfo(taskHash). An unknown task has status NONE. Our
+ * TaskMailbox does not store payloads (they live in the TaskCreated log), so
+ * payload may come back empty: exec_chain_task_created has it. */
+exec_err exec_chain_task(eth_rpc *rpc, const eth_address *mailbox, const uint8_t task_hash[32], exec_task_info *out,
+                         char *detail);
+/* The mailbox's TaskCreated log of task_hash in block; EXEC_ERR_NOT_FOUND
+ * when that block has none. */
+exec_err exec_chain_task_created(eth_rpc *rpc, const eth_address *mailbox, const uint8_t task_hash[32],
+                                 uint64_t block, exec_task_created *out, char *detail);
+/* OperatorRegistry.getTable(refTs): the operators in table order (caller
+ * frees *ops); EXEC_ERR_NOT_FOUND for a timestamp without a table. */
+exec_err exec_chain_table(eth_rpc *rpc, const eth_address *registry, uint32_t reference_timestamp,
+                          exec_operator **ops, size_t *n, char *detail);
+/* OperatorRegistry.aggregator(): the address whose signature executors accept. */
+exec_err exec_chain_aggregator(eth_rpc *rpc, const eth_address *registry, eth_address *out, char *detail);
+/* FaaS.getFunction(id); EXEC_ERR_NOT_FOUND when the contract reverts FunctionNotFound. */
+exec_err exec_chain_function(eth_rpc *rpc, const eth_address *faas, const uint8_t id[32], exec_function *out,
+                             char *detail);
+void exec_function_free(exec_function *f);
+/* The tarball of the FunctionRegistered log of id in block (caller frees
+ * *tarball); EXEC_ERR_NOT_FOUND when there is no such log. */
+exec_err exec_chain_bundle(eth_rpc *rpc, const eth_address *faas, const uint8_t id[32], uint64_t block,
+                           uint8_t **tarball, size_t *n, char *detail);
+/* Splits a task payload abi.encode(bytes32 functionId, bytes input) (strict:
+ * offset 0x40, exact length, zero padding); *input points into payload.
+ * EXEC_ERR_FORMAT otherwise. */
+exec_err exec_payload_decode(const uint8_t *payload, size_t n, uint8_t function_id[32], const uint8_t **input,
+                             size_t *input_len);
+
+/* ------------------------------------------------------------------------ */
 /* The processed-task store (SQLite, WAL; see svc_db_open)                    */
 
 typedef struct exec_store exec_store;
@@ -221,6 +318,50 @@ exec_err exec_store_answer(exec_store *s, const exec_response *answer);
  * bundle could not be fetched), so a later request may run it. Answered
  * tasks are kept. */
 exec_err exec_store_release(exec_store *s, const uint8_t task_hash[32]);
+
+/* ------------------------------------------------------------------------ */
+/* The executor service (bin/executor)                                        */
+
+/* Settings; each comes from a flag, an environment variable, the JSON config
+ * file (--config or FAAS_EXECUTOR_CONFIG) or a default, in that order of
+ * precedence (svc_settings_load). Secrets never come from flags: the ECDSA
+ * key is FAAS_EXECUTOR_ECDSA_KEY or the file operator.ecdsa_key_file, the
+ * keystore password FAAS_EXECUTOR_BLS_PASSWORD or operator.bls_password_file.
+ * `bin/executor --help` lists every setting with its flag, variable and key. */
+typedef struct {
+    char *rpc_url;              /* rpc_url: the chain's JSON-RPC endpoint */
+    uint64_t chain_id;          /* chain_id: expected chain id (0: whatever the node says) */
+    char *mailbox;              /* contracts.taskmailbox */
+    char *registry;             /* contracts.operator_registry */
+    char *faas;                 /* contracts.faas */
+    char *ecdsa_key_file;       /* operator.ecdsa_key_file */
+    char *bls_keystore;         /* operator.bls_keystore: EIP-2335 keystore, curveType bn254 */
+    char *bls_password_file;    /* operator.bls_password_file */
+    char *listen;               /* listen: host:port of the task API */
+    char *data_dir;             /* data_dir: executor.db and the bundle cache */
+    char *performer;            /* performer: "local" (spawn per call, no sandbox) */
+    uint64_t max_inflight;      /* limits.max_inflight: tasks at once, more get 503 */
+    uint64_t task_timeout_ms;   /* limits.task_timeout_ms: a function's wall time */
+    uint64_t memory_mib;        /* limits.memory_mib: a function's memory */
+    uint64_t max_bundle_bytes;  /* limits.max_bundle_bytes: largest bundle fetched */
+    int network_access;         /* network_access: functions may use the network */
+    int test_lie;               /* test.lie: TEST ONLY - answer a wrong result (validly signed) */
+    int test_bad_signature;     /* test.bad_signature: TEST ONLY - answer a signature that does not verify */
+} exec_settings;
+
+extern const svc_setting exec_settings_table[];
+extern const size_t exec_settings_count;
+
+typedef struct exec_service exec_service;
+
+/* Loads the keys, checks the chain (chain id, contracts) and the operator's
+ * registration, opens the store and the bundle cache, and starts serving
+ * the protocol above on s->listen. Errors come with a one-line detail. */
+exec_err exec_service_start(exec_service **out, const exec_settings *s, char *detail);
+/* The bound port (s->listen may ask for port 0). */
+int exec_service_port(const exec_service *e);
+/* Stops serving (waits for requests in flight) and frees. NULL is fine. */
+void exec_service_stop(exec_service *e);
 
 #ifdef __cplusplus
 }

@@ -40,6 +40,10 @@ const char *exec_strerror(exec_err e)
         [EXEC_ERR_TOO_BIG] = "payload or result too large",
         [EXEC_ERR_SIGNATURE] = "invalid signature",
         [EXEC_ERR_DB] = "task store error",
+        [EXEC_ERR_CHAIN] = "chain read failed",
+        [EXEC_ERR_NOT_FOUND] = "not found on chain",
+        [EXEC_ERR_CONFIG] = "invalid configuration",
+        [EXEC_ERR_START] = "service could not start",
     };
     if ((unsigned)e >= EXEC_ERR__COUNT || !messages[e]) return "unknown error";
     return messages[e];

@@ -194,7 +194,7 @@ static void one_case_bps(size_t n, uint16_t bps) { one_case_with(n, 0, bps); }
 
 static void one_case_with(size_t n, int big_weights, int fixed_bps)
 {
-    agg_operator *ops = calloc(n, sizeof *ops);
+    exec_operator *ops = calloc(n, sizeof *ops);
     uint8_t *is_signer = calloc(n, 1);
     uint8_t apk[64] = { 0 };
     for (size_t i = 0; i < n; i++) {
@@ -270,7 +270,7 @@ static void test_certificates_verify_on_chain(void)
 static void test_tree_shape(void)
 {
     for (size_t n = 1; n <= 9; n++) {
-        agg_operator *ops = calloc(n, sizeof *ops);
+        exec_operator *ops = calloc(n, sizeof *ops);
         for (size_t i = 0; i < n; i++) test_rand_bytes(ops[i].g1, 64);
         agg_table t;
         REQUIRE(agg_table_init(&t, 1, ops, n) == AGG_OK);
@@ -291,7 +291,7 @@ static void test_tree_shape(void)
     agg_table t;
     CHECK_INT(agg_table_init(&t, 1, NULL, 0), AGG_ERR_ARG);
     /* Weights past 2^256 are refused as the contract's checked sum would revert. */
-    agg_operator *ops = calloc(2, sizeof *ops);
+    exec_operator *ops = calloc(2, sizeof *ops);
     memset(ops[0].weight.b, 0xff, 32);
     ops[1].weight.b[31] = 1;
     CHECK_INT(agg_table_init(&t, 1, ops, 2), AGG_ERR_RANGE);

@@ -9,7 +9,7 @@
 
 static agg_table make_table(const uint64_t *weights, size_t n)
 {
-    agg_operator *ops = calloc(n, sizeof *ops);
+    exec_operator *ops = calloc(n, sizeof *ops);
     for (size_t i = 0; i < n; i++) {
         eth_u256_from_u64(&ops[i].weight, weights[i]);
         test_rand_bytes(ops[i].g1, 64);
@@ -95,9 +95,16 @@ static void test_groups_and_threshold(void)
     CHECK_MEM(r, honest, n);
     CHECK(agg_quorum_is_signer(q, 1, 0) && agg_quorum_is_signer(q, 1, 2) && !agg_quorum_is_signer(q, 1, 1));
     CHECK_MEM(agg_quorum_signature(q, 2), sig[2], 64);
-    uint64_t gw;
-    REQUIRE(eth_u256_to_u64(agg_quorum_weight(q, 1), &gw));
-    CHECK(gw == 2);
+    /* Rejecting a signer (bad signature) drops the group below the threshold. */
+    int still;
+    CHECK_INT(agg_quorum_reject(q, 2, &still), AGG_OK);
+    CHECK(!still && agg_quorum_is_rejected(q, 2) && !agg_quorum_is_signer(q, 1, 2));
+    CHECK(agg_quorum_signature(q, 2) == NULL);
+    CHECK_INT(agg_quorum_reject(q, 2, &still), AGG_ERR_ARG);
+    CHECK_INT(agg_quorum_add(q, 2, honest, sizeof honest, sig[2], &g, &reached), AGG_ERR_DUPLICATE);
+    uint64_t left;
+    REQUIRE(eth_u256_to_u64(agg_quorum_weight(q, 1), &left));
+    CHECK(left == 1);
     agg_quorum_free(q);
     agg_table_free(&t);
 }

@@ -102,7 +102,7 @@ static void test_transitions(void)
     uint8_t tx[32];
     test_rand_bytes(tx, 32);
     CHECK_INT(agg_store_set_certified(s, a.task_hash, result, sizeof result, cert, sizeof cert, "2 of 3 signed"), AGG_OK);
-    CHECK_INT(agg_store_set_submitted(s, a.task_hash, tx), AGG_OK);
+    CHECK_INT(agg_store_set_submitted(s, a.task_hash, tx, 12.5), AGG_OK);
     CHECK_INT(agg_store_set_verified(s, a.task_hash, 77, tx, "our submission"), AGG_OK);
     CHECK_INT(agg_store_set_status(s, a.task_hash, AGG_TASK_EXPIRED, "late"), AGG_ERR_ARG); /* final stays final */
     CHECK_INT(agg_store_set_status(s, b.task_hash, AGG_TASK_EXPIRED, "signed 1/3, threshold 2"), AGG_OK);
@@ -113,7 +113,7 @@ static void test_transitions(void)
     REQUIRE(agg_store_get(s, a.task_hash, &got) == AGG_OK);
     CHECK_INT(got.status, AGG_TASK_VERIFIED);
     CHECK_STR(got.reason, "our submission");
-    CHECK(got.has_tx && got.verified_block == 77);
+    CHECK(got.has_tx && got.verified_block == 77 && got.offchain_ms == 12.5);
     CHECK_MEM(got.tx_hash, tx, 32);
     CHECK_INT(got.result_len, sizeof result);
     CHECK_MEM(got.result, result, sizeof result);
