@@ -150,6 +150,27 @@ static int read_into(int fd, perf_watch *w, int is_result)
     return 1;
 }
 
+static int ends_with(const uint8_t *p, size_t n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n >= k && memcmp(p + n - k, suffix, k) == 0;
+}
+
+/* A shape check, not a parse: the runners write JSON.stringify's output,
+ * which may hold lone-surrogate escapes ("\ud800") that strict parsers such
+ * as jansson refuse. A raw '"' cannot occur inside a JSON string, so the
+ * last raw `,"error":"` is the envelope's own. */
+int perf_envelope_outcome(const uint8_t *p, size_t n)
+{
+    static const char head[] = "{\"payload\":", key[] = ",\"error\":\"";
+    if (n < sizeof head || memcmp(p, head, sizeof head - 1) != 0) return -1;
+    if (ends_with(p, n, ",\"error\":null}")) return PERF_OUTCOME_OK;
+    if (!ends_with(p, n, "\"}")) return -1;
+    for (size_t i = n - 2; i >= sizeof head - 1 + 1; i--)
+        if (memcmp(p + i - (sizeof key - 1), key, sizeof key - 1) == 0) return PERF_OUTCOME_ERROR;
+    return -1;
+}
+
 /* After the child's exit, pipes still held by a leftover grandchild are
  * given this long before the watch gives up on them. */
 #define EXIT_GRACE_MS 200.0
@@ -178,6 +199,11 @@ void perf_exec_watch(perf_watch *w)
         if (poll(p, 3, wait < 0 ? 0 : (int)wait + 1) < 0 && errno != EINTR) break;
         for (int i = 0; i < 2; i++)
             if (p[i].revents && !read_into(fds[i], w, i == 0)) fds[i] = -1;
+        /* The runner closes fd 3 right after a complete envelope. */
+        if (w->early && fds[0] < 0 && !w->killed && perf_envelope_outcome(w->result.data, w->result.len) >= 0) {
+            w->complete = 1;
+            break;
+        }
         if (p[2].revents) {
             int r = w->reap(w->ctx, &w->wstatus);
             if (r != 0) {
@@ -214,35 +240,12 @@ static int error_envelope(perf_result *out, perf_outcome outcome, const char *ms
     return 0;
 }
 
-static int ends_with(const uint8_t *p, size_t n, const char *suffix)
-{
-    size_t k = strlen(suffix);
-    return n >= k && memcmp(p + n - k, suffix, k) == 0;
-}
-
-/* The runner's envelope: {"payload":…,"error":null} or
- * {"payload":…,"error":"…"}. Returns the outcome, or -1 for other bytes.
- * A shape check, not a parse: the runners write JSON.stringify's output,
- * which may hold lone-surrogate escapes ("\ud800") that strict parsers such
- * as jansson refuse. A raw '"' cannot occur inside a JSON string, so the
- * last raw `,"error":"` is the envelope's own. */
-static int check_envelope(const uint8_t *p, size_t n)
-{
-    static const char head[] = "{\"payload\":", key[] = ",\"error\":\"";
-    if (n < sizeof head || memcmp(p, head, sizeof head - 1) != 0) return -1;
-    if (ends_with(p, n, ",\"error\":null}")) return PERF_OUTCOME_OK;
-    if (!ends_with(p, n, "\"}")) return -1;
-    for (size_t i = n - 2; i >= sizeof head - 1 + 1; i--)
-        if (memcmp(p + i - (sizeof key - 1), key, sizeof key - 1) == 0) return PERF_OUTCOME_ERROR;
-    return -1;
-}
-
 perf_err perf_exec_result(perf_watch *w, const perf_limits *l, int oom_killed, perf_result *out)
 {
     char msg[256];
     memset(out, 0, sizeof *out);
     out->duration_ms = w->duration_ms;
-    int clean = w->exited && WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == 0;
+    int clean = w->complete || (w->exited && WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == 0);
     if (w->exited && WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == PERF_EXIT_SANDBOX && !w->result.len)
         return PERF_ERR_SANDBOX;
     if (w->lost) return PERF_ERR_RUNTIME;
@@ -259,7 +262,7 @@ perf_err perf_exec_result(perf_watch *w, const perf_limits *l, int oom_killed, p
         snprintf(msg, sizeof msg, "Output limit exceeded (%u bytes)", l->max_result_bytes);
         return error_envelope(out, PERF_OUTCOME_LIMIT, msg) ? PERF_ERR_NOMEM : PERF_OK;
     }
-    int outcome = clean ? check_envelope(w->result.data, w->result.len) : -1;
+    int outcome = clean ? perf_envelope_outcome(w->result.data, w->result.len) : -1;
     if (outcome >= 0) {
         out->bytes = w->result.data;
         out->len = w->result.len;

@@ -41,6 +41,7 @@
 
 #include "bundle.h"
 #include "eth.h"
+#include "sandbox.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -147,12 +148,139 @@ perf_err perf_local_invoke(const perf_runtimes *rt, const bundle_info *bundle, c
                            perf_result *out);
 
 /* ------------------------------------------------------------------------ */
+/* The HTTP API of bin/performer, and its client                             */
+/*
+ * The performer listens on a loopback address or a Unix socket (no
+ * authentication: keep it local). JSON in and out; 32-byte ids are
+ * "0x" + 64 hex digits.
+ *
+ * POST /v1/execute
+ *   {"task_id": "0x…", "function_id": "0x…", "timestamp": <unix seconds>,
+ *    "input": "<base64>" | "input_hex": "0x…",          (absent: empty input)
+ *    "bundle": "<base64 tarball>" | "bundle_file": "/path/to/tarball",
+ *                                          (absent: the cached bundle is used)
+ *    "limits": {"timeout_ms": …, "memory_mib": …, "max_procs": …,
+ *               "max_open_files": …, "tmp_mib": …, "max_result_bytes": …,
+ *               "max_log_lines": …, "max_log_bytes": …}}  (optional, capped)
+ *   200: the body is the result bytes (SPEC §3), exactly what to sign, with
+ *        headers X-Faas-Outcome (ok|error|timeout|memory|limit|crash),
+ *        X-Faas-Cold (1 the first time this performer runs the bundle),
+ *        X-Faas-Duration-Ms and X-Faas-Runtime.
+ *   otherwise {"error": "<message>", "code": "<code>"}: 400 bad_request,
+ *        404 bundle_missing (send the bundle), 422 bundle_rejected (hostile,
+ *        malformed, or its keccak-256 is not function_id), 503 busy or
+ *        runtime_unavailable, 500 sandbox_failed or internal.
+ * PUT /v1/bundles/0x<function id>   body: the tarball; 201 added, 200 already
+ *        cached, 422 bundle_rejected. {"function_id","runtime","added"}
+ * GET /v1/bundles/0x<function id>   200 {"function_id","runtime"} or 404
+ * GET /health   200 {"status":"ok","runtimes":{"javascript":{"ready":true,
+ *        "version":"node v20.20.2",…},…},"inflight":N}; 503 "degraded"
+ * GET /metrics  Prometheus text: performer_invocations_total{runtime,outcome},
+ *        performer_cold_starts_total, performer_warm_starts_total,
+ *        performer_invocation_duration_seconds (histogram), performer_errors_total,
+ *        performer_bundles_extracted_total / _rejected_total, performer_inflight,
+ *        performer_runtime_ready, performer_runtime_restarts_total.
+ */
+
+typedef struct perf_server perf_server;
+typedef struct perf_pool perf_pool;
+
+typedef struct {
+    const char *listen;         /* "127.0.0.1:8080" (port 0: any free one) or "unix:/path/to.sock" */
+    perf_pool *pool;            /* not owned */
+    bundle_cache *cache;        /* not owned; the one whose path the pool binds */
+} perf_server_config;
+
+/* Starts serving in background threads. detail (256 bytes, may be NULL)
+ * says why on PERF_ERR_IO (address in use, not a loopback address...). */
+perf_err perf_server_start(perf_server **out, const perf_server_config *cfg, char *detail);
+/* "127.0.0.1:<port>" as bound, or "unix:<path>"; owned by s. */
+const char *perf_server_address(const perf_server *s);
+/* Stops accepting, waits for requests in progress, frees s. */
+void perf_server_stop(perf_server *s);
+
+/* A client of one performer; not thread-safe (one per thread). */
+typedef struct perf_client perf_client;
+
+/* endpoint: "127.0.0.1:8080", "http://127.0.0.1:8080" or "unix:/path". */
+perf_err perf_client_new(perf_client **out, const char *endpoint);
+void perf_client_free(perf_client *c);
+
+/* Runs task on function function_id. bundle (may be NULL) is its tarball,
+ * sent along so that a performer without it in its cache need not answer
+ * PERF_ERR_BUNDLE_MISSING (then call again with the bundle, or PUT it first
+ * with perf_client_put_bundle). On PERF_OK *out holds the result bytes to
+ * sign (free with perf_result_free). Other codes: the performer's refusal
+ * (PERF_ERR_ARG, _BUNDLE, _BUNDLE_MISSING, _BUSY, _RUNTIME, _SANDBOX, _IO)
+ * or PERF_ERR_TRANSPORT / _PROTOCOL; detail (256 bytes, may be NULL) gets
+ * the message. Nothing should be signed then. */
+perf_err perf_client_execute(perf_client *c, const uint8_t function_id[32], const uint8_t *bundle, size_t bundle_len,
+                             const perf_task *task, perf_result *out, char *detail);
+/* Uploads a tarball (its id is computed here) into the performer's cache. */
+perf_err perf_client_put_bundle(perf_client *c, const uint8_t *tarball, size_t n, char *detail);
+/* GET path (e.g. "/health", "/metrics"): *status and *body (NUL-terminated,
+ * caller frees). PERF_ERR_TRANSPORT when unreachable. */
+perf_err perf_client_get(perf_client *c, const char *path, long *status, char **body);
+
+/* ------------------------------------------------------------------------ */
+/* The pool: warm, sandboxed runtimes (the engine of bin/performer)          */
+
+typedef struct {
+    perf_runtimes runtimes;     /* node and python3 must live under /usr: only /usr is in the sandbox */
+    const char *cache_dir;      /* the bundle cache (bundle_cache_path), bound read-only into sandboxes */
+    const char *staging_dir;    /* an empty directory the zygotes' roots are built on */
+    int allow_network;          /* functions share the host's network (default: none at all) */
+    unsigned zygotes;           /* zygotes per runtime (default 1, at most 8) */
+    unsigned max_inflight;      /* invocations at once (default 64); more wait for a slot */
+    unsigned runtime_mask;      /* bit r set: start runtime r (0: all) */
+    int no_cgroups;             /* do not use cgroups even where available */
+    perf_limits limits;         /* invocation defaults, and caps on what a request asks (0: PERF_DEFAULT_*) */
+} perf_pool_config;
+
+/* The most invocations one zygote runs at once, and how many children it
+ * keeps forked ahead (in fresh namespaces, waiting for a job). */
+#define PERF_ZYGOTE_MAX_CHILDREN 64
+#define PERF_ZYGOTE_STEMS 2
+
+/* Starts the zygotes (each in its sandbox root, pre-initialised and warmed
+ * up) and makes a cgroup per slot. Returns once every runtime is ready.
+ * A zygote that dies later is restarted; calls wait for it meanwhile. */
+perf_err perf_pool_start(perf_pool **out, const perf_pool_config *cfg, char *detail);
+/* Stops the zygotes (their running children die with them) and removes the cgroups. */
+void perf_pool_stop(perf_pool *p);
+
+/* Runs one invocation of a cached bundle in a fresh sandboxed child of the
+ * runtime's zygote. The task's limits are capped at the pool's. PERF_OK:
+ * *out holds the result (whatever the function did). PERF_ERR_BUSY: no slot
+ * freed within 30 s; PERF_ERR_RUNTIME: no zygote ready or it died;
+ * PERF_ERR_SANDBOX: the child's sandbox could not be set up. */
+perf_err perf_pool_invoke(perf_pool *p, const bundle_info *b, const perf_task *t, perf_result *out);
+
+typedef struct {
+    unsigned configured, ready, restarts;
+    char version[80];           /* e.g. "node v20.20.2", "python 3.11.2" */
+} perf_pool_runtime_status;
+
+void perf_pool_status(perf_pool *p, perf_pool_runtime_status st[BUNDLE_RUNTIME__COUNT], unsigned *inflight);
+
+/* ------------------------------------------------------------------------ */
+/* Structured logs: one JSON object per line on stderr,                      */
+/* {"ts":"<UTC ISO 8601>","level":"info","msg":"...", <fields>}. The level   */
+/* comes from LOG_LEVEL (debug, info, warn, error; default info).            */
+
+typedef enum { PERF_LOG_DEBUG, PERF_LOG_INFO, PERF_LOG_WARN, PERF_LOG_ERROR } perf_log_level;
+
+int perf_log_enabled(perf_log_level level);
+/* fields: a jansson json_pack format of an object ("{s:s, s:i}"), or NULL. */
+void perf_log(perf_log_level level, const char *msg, const char *fields, ...);
+
+/* ------------------------------------------------------------------------ */
 /* Building blocks shared by the pool, the local path and the runtime        */
 /* bindings; an executor does not need them.                                  */
 
 /* Exit code of a sandboxed child whose sandbox could not be set up; its
  * diagnostics (fd 2) say why. */
-#define PERF_EXIT_SANDBOX 121
+#define PERF_EXIT_SANDBOX SANDBOX_EXIT_SETUP
 
 /* CLOCK_MONOTONIC in milliseconds. */
 double perf_now_ms(void);
@@ -178,12 +306,14 @@ typedef struct {
     int (*reap)(void *ctx, int *wstatus);
     void (*kill)(void *ctx);    /* SIGKILL the child and everything it started */
     void *ctx;
+    int early;                  /* stop at a complete envelope (fd 3 closed), before the exit */
     /* outputs */
     eth_buf result;
     char diag[2048];            /* NUL-terminated */
     size_t diag_len;
     int wstatus;
     int exited, lost, killed, timed_out, over_output;
+    int complete;               /* early: the envelope is complete; the child may still run */
     double duration_ms;
 } perf_watch;
 
@@ -191,12 +321,35 @@ void perf_exec_watch(perf_watch *w);
 void perf_exec_watch_free(perf_watch *w);
 
 /* Turns a finished watch into a result: the runner's envelope when it wrote
- * a valid one and exited cleanly, else an error envelope for the timeout,
+ * a valid one and closed fd 3 (complete) or exited cleanly, else an error envelope for the timeout,
  * memory limit (oom_killed: the cgroup killed it), output or CPU limit, or
  * crash. PERF_ERR_SANDBOX when the child exited with PERF_EXIT_SANDBOX and
  * PERF_ERR_RUNTIME when its status was lost: those are no function results.
  * On PERF_OK the result takes over w's buffer. */
 perf_err perf_exec_result(perf_watch *w, const perf_limits *l, int oom_killed, perf_result *out);
+
+/* The outcome a runner's envelope claims: PERF_OUTCOME_OK for
+ * {"payload":…,"error":null}, PERF_OUTCOME_ERROR for {"payload":…,"error":"…"},
+ * -1 for bytes of any other shape. */
+int perf_envelope_outcome(const uint8_t *p, size_t n);
+
+/* A POST /v1/execute body, parsed (api.c). */
+typedef struct {
+    perf_task task;             /* task.input points at input */
+    uint8_t function_id[32];
+    uint8_t *input;             /* owned */
+    uint8_t *bundle;            /* owned; NULL when not sent */
+    size_t bundle_len;
+    char *bundle_file;          /* owned; NULL when not named */
+} perf_request;
+
+/* Parses and checks a request body (n bytes of JSON). PERF_ERR_ARG with a
+ * one-line reason in why (256 bytes) for anything malformed; perf_request_free
+ * releases a parsed one. */
+perf_err perf_request_parse(perf_request *out, const char *json, size_t n, char *why);
+void perf_request_free(perf_request *r);
+/* The body perf_client_execute sends; caller frees. NULL when out of memory. */
+char *perf_request_encode(const uint8_t function_id[32], const uint8_t *bundle, size_t bundle_len, const perf_task *t);
 
 /* The fixed environment of every runtime process (NULL-terminated, static). */
 char *const *perf_runtime_env(void);
@@ -209,6 +362,39 @@ char *const *perf_runtime_env(void);
  * Returns the argument count, or -1 if storage is too small. */
 int perf_runtime_argv(const perf_runtimes *rt, bundle_runtime which, int once, const perf_limits *max,
                       char *argv[PERF_ARGV_MAX], char storage[PERF_ARGV_STORAGE]);
+
+/* The zygote protocol (zygote.c). Runtime side: a zygote's language
+ * binding calls perf_zygote_serve once it is initialised. */
+typedef struct {
+    void (*before_fork)(void *ctx);         /* e.g. PyOS_BeforeFork */
+    void (*after_fork_parent)(void *ctx);   /* e.g. PyOS_AfterFork_Parent */
+    void (*after_fork_child)(void *ctx);    /* e.g. PyOS_AfterFork_Child, uv_loop_fork */
+    void *ctx;
+} perf_zygote_hooks;
+
+/* Serves the control socket ctl: reads the performer's configuration,
+ * answers READY with version, then runs each job in a child of its own:
+ * one forked ahead with sandbox_fork_stem when there is one, else forked
+ * then. Returns 0 in a child, which then runs its invocation:
+ * request on fd 0, diagnostics on 1 and 2, result to fd 3, bundle at
+ * /var/task. In the zygote it never returns but exits when the performer
+ * closes ctl. -1 if the zygote could not start serving (hooks may be NULL). */
+int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *hooks);
+
+/* Performer side. Sends the configuration and waits up to timeout_ms for
+ * READY; version receives the zygote's runtime version. */
+perf_err perf_zygote_configure(int ctl, int allow_network, int timeout_ms, char *version, size_t version_len);
+/* Submits a job: the bundle's directory name in the cache, its limits, the
+ * child's fds 0..3 and the cgroup.procs files it joins. *status_fd is the
+ * job's status socket (CLOEXEC, the caller closes it). */
+perf_err perf_zygote_submit(int ctl, const char *bundle, const sandbox_limits *lim, const int fds[4], const int *cgroup,
+                            size_t ncgroup, int *status_fd);
+/* Waits for the child to be forked: *pidfd is its pidfd (for killing).
+ * PERF_ERR_SANDBOX with *err = errno if the zygote could not fork it. */
+perf_err perf_zygote_started(int status_fd, int timeout_ms, int *pidfd, int *err);
+/* Non-blocking: 1 with *wstatus once the child exited, 0 if not yet, -1 if
+ * the zygote is gone. Fits perf_watch.reap. */
+int perf_zygote_reap(int status_fd, int *wstatus);
 
 #ifdef __cplusplus
 }

@@ -11,8 +11,11 @@ APT_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev valgrind
   libsecp256k1-dev libcurl4-openssl-dev libjansson-dev libwebsockets-dev
   libarchive-dev libmicrohttpd-dev libsqlite3-dev libseccomp-dev libssl-dev libutf8proc-dev
-  nodejs npm python3 python3-pip sqlite3 iproute2 procps curl ca-certificates
+  nodejs npm python3 python3-pip python3-dev sqlite3 iproute2 procps curl ca-certificates
 )
+# The performer's zygote module for Node.js needs node_api.h and uv.h:
+# NodeSource's nodejs ships them, Debian's needs libnode-dev.
+[ -f /usr/include/node/node_api.h ] || APT_PACKAGES+=(libnode-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -222,7 +222,16 @@ function installCapture() {
 // ---------------------------------------------------------------------------
 // One invocation.
 
+// The request is a sealed memfd (or, for --once, whatever the caller gave):
+// read it whole, sized by fstat when it is a file.
 function readAll(fd) {
+  const size = fs.fstatSync(fd).size;
+  if (size > 0) {
+    const buf = Buffer.allocUnsafeSlow(size);
+    let n = 0;
+    for (let k; n < size && (k = fs.readSync(fd, buf, n, size - n, n)) > 0;) n += k;
+    return buf.subarray(0, n);
+  }
   const chunks = [];
   const buf = Buffer.allocUnsafe(1 << 16);
   for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) chunks.push(Buffer.from(buf.subarray(0, n)));
@@ -356,30 +365,41 @@ function runOnce() {
   });
 }
 
+// One invocation as a zygote child runs it: request from requestFd, bundle
+// in dir, envelope to resultFd; then exit().
+function runChild(requestFd, dir, resultFd, exit) {
+  return new Promise((resolve) => invoke(parseRequest(readAll(requestFd)), dir, (text) => {
+    writeAll(resultFd, text);
+    exit();
+    resolve();
+  }));
+}
+
 async function runZygote() {
   const zygote = require(`${__dirname}/perf_zygote.node`);
   installClock();
   installRandom();
   installCapture();
-  // Warm-up: one full invocation of a bundle like a user's, so that the code
-  // every invocation runs (module loading, JSON, console, crypto) is compiled
+  // Warm-up: a child's whole path, three times, on a bundle like a user's
+  // (warmup/), so that what every invocation runs (reading the request,
+  // module loading, JSON, console, crypto, writing the result) is compiled
   // once here and inherited by every child instead of compiled in each.
-  const warmup = parseRequest(Buffer.from(
-    '{"timestamp":0,"seed":"0x00","max_log_lines":10,"max_log_bytes":1000,"max_result_bytes":100000}\n{"warm":"up"}'));
+  const request = fs.openSync(`${__dirname}/warmup/request`, 'r');
+  const sink = fs.openSync('/dev/null', 'w');
   for (let i = 0; i < 3; i++) {
-    await new Promise((resolve) => invoke(warmup, `${__dirname}/warmup`, resolve));
+    await runChild(request, `${__dirname}/warmup`, sink, () => {});
     delete require.cache[`${__dirname}/warmup/index.js`];
   }
+  fs.closeSync(request);
+  fs.closeSync(sink);
   Object.assign(state, { random: null, sink: null, finish: null });
   installExits(() => zygote.exit(0));
-  // Compact the heap so that children start from few, dense pages.
-  require('v8').setFlagsFromString('--expose-gc');
-  require('vm').runInNewContext('gc')();
 
   zygote.serve(3, `node ${process.version}`); // returns in a sandboxed child
-  const req = parseRequest(readAll(0));
-  invoke(req, '/var/task', (text) => {
-    writeAll(3, text);
+  // Closing fd 3 tells the performer the result is complete: it answers
+  // without waiting for this process's teardown.
+  runChild(0, '/var/task', 3, () => {
+    fs.closeSync(3);
     zygote.exit(0);
   });
 }

@@ -256,8 +256,9 @@ def to_json(value):
 
 
 def _read_all(fd):
+    size = os.fstat(fd).st_size  # a sealed memfd, or for --once maybe a pipe
     chunks = []
-    while chunk := os.read(fd, 1 << 16):
+    while chunk := os.read(fd, max(size, 1 << 16)):
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -360,6 +361,12 @@ def _write_all(fd, data):
 # Entry points.
 
 
+def run_child(request_fd, directory, result_fd):
+    """One invocation as a zygote child runs it."""
+    header, raw = parse_request(_read_all(request_fd))
+    _write_all(result_fd, invoke(header, raw, directory))
+
+
 def run_once():
     _install_clock()
     _install_random()
@@ -378,12 +385,14 @@ def run_zygote():
     _install_clock()
     _install_random()
     _install_capture()
-    # Warm-up: one full invocation of a bundle like a user's, so that what
-    # every invocation imports and runs is loaded here, once.
-    warm = b'{"timestamp":0,"seed":"0x00","max_log_lines":10,"max_log_bytes":1000,"max_result_bytes":100000}\n{"warm":"up"}'
-    header, raw = parse_request(warm)
+    # Warm-up: a child's whole path, three times, on a bundle like a user's
+    # (warmup/), so that what every invocation imports and runs is loaded here.
+    sink = os.open("/dev/null", os.O_WRONLY)
     for _ in range(3):
-        invoke(header, raw, here + "/warmup")
+        request = os.open(here + "/warmup/request", os.O_RDONLY)
+        run_child(request, here + "/warmup", sink)
+        os.close(request)
+    os.close(sink)
     sys.modules.pop("handler", None)
     sys.path.remove(here + "/warmup")
     state.update(random=None, sink=None)
@@ -393,8 +402,8 @@ def run_zygote():
     gc.freeze()  # children then never touch the zygote's objects to collect them
 
     _perf_zygote.serve(3, "python " + sys.version.split()[0])  # returns in a sandboxed child
-    header, raw = parse_request(_read_all(0))
-    _write_all(3, invoke(header, raw, "/var/task"))
+    run_child(0, "/var/task", 3)
+    os.close(3)  # the result is complete: the performer answers without waiting for our exit
     os._exit(0)
 
 

@@ -128,9 +128,12 @@ char *pt_run(const char *runtime, const char *code, const char *input, perf_outc
 
 void pt_expect(const char *file, int line, char *result, const perf_outcome *got, const char *want)
 {
+    /* The outcome an envelope implies (exec.c's messages for each). */
     perf_outcome o = PERF_OUTCOME_OK;
     if (!strstr(want, "\"error\":null")) o = PERF_OUTCOME_ERROR;
     if (strstr(want, "\"error\":\"Task timeout")) o = PERF_OUTCOME_TIMEOUT;
+    if (strstr(want, "\"error\":\"Memory limit exceeded")) o = PERF_OUTCOME_MEMORY;
+    if (strstr(want, "\"error\":\"Output limit exceeded")) o = PERF_OUTCOME_LIMIT;
     if (!result || strcmp(result, want) != 0)
         test_fail(file, line, "result\n    %s\n  expected\n    %s", result ? result : "(none)", want);
     else if (*got != o)
