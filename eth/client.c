@@ -43,6 +43,11 @@ static eth_err rpc_failed(eth_client *c, eth_err e)
     return e;
 }
 
+void eth_client_resync_nonce(eth_client *c)
+{
+    c->nonce_known = 0;
+}
+
 const char *eth_client_last_error(const eth_client *c)
 {
     return c->err;
@@ -350,7 +355,9 @@ eth_err eth_client_wait_receipt(eth_client *c, eth_receipt *rc, const uint8_t tx
         if (e != ETH_ERR_NOT_FOUND) return e ? rpc_failed(c, e) : ETH_OK;
         double left = deadline - now_ms();
         if (left <= 0) {
-            set_error(c, "no receipt after %ld ms (transaction still pending)", timeout_ms);
+            /* Pending for long, or dropped: let the node say what comes next. */
+            c->nonce_known = 0;
+            set_error(c, "no receipt after %ld ms (transaction still pending or dropped)", timeout_ms);
             return ETH_ERR_TIMEOUT;
         }
         poll(NULL, 0, (int)(left < interval ? left : interval));

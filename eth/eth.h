@@ -366,6 +366,8 @@ typedef struct {
     const char *const *custom_errors; /* NULL-terminated custom error signatures used to
                              * describe reverts (see eth_abi_describe_revert);
                              * borrowed, must outlive the eth_rpc; may be NULL */
+    const char *ca_file;    /* https: PEM file of the CAs to trust (a private node's
+                             * own certificate); NULL: the system's CAs. Copied. */
 } eth_rpc_opts;
 
 /* Longest detail message kept by eth_rpc_last_error (longer ones are cut). */
@@ -547,8 +549,9 @@ typedef struct {
 ETH_WARN_UNUSED eth_err eth_client_send(eth_client *c, uint8_t tx_hash[32], const eth_address *to,
                                         const uint8_t *data, size_t n, const eth_send_opts *opts);
 /* Polls for the receipt (interval growing from 50 ms to 1 s) until timeout_ms:
- * ETH_ERR_TIMEOUT then. A reverted transaction still yields ETH_OK with
- * rc->status == 0 (use eth_client_revert_reason to learn why). */
+ * ETH_ERR_TIMEOUT then, and the nonce counter is re-read before the next send
+ * (the transaction may have been dropped). A reverted transaction still yields
+ * ETH_OK with rc->status == 0 (use eth_client_revert_reason to learn why). */
 ETH_WARN_UNUSED eth_err eth_client_wait_receipt(eth_client *c, eth_receipt *rc, const uint8_t tx_hash[32],
                                                 long timeout_ms);
 /* Why a mined transaction failed: replays it with eth_call (same sender, to,
@@ -559,6 +562,9 @@ ETH_WARN_UNUSED eth_err eth_client_wait_receipt(eth_client *c, eth_receipt *rc, 
  * says so. *reason (caller frees with free()) is one line.
  * ETH_ERR_NOT_FOUND for an unknown or pending transaction. */
 ETH_WARN_UNUSED eth_err eth_client_revert_reason(eth_client *c, char **reason, const uint8_t tx_hash[32]);
+/* Forgets the nonce counter: the next send re-reads it from the node. For
+ * when the caller knows transactions were dropped (a node restart, a reorg). */
+void eth_client_resync_nonce(eth_client *c);
 /* Detail of the last failure on c (one line; "" after success). */
 const char *eth_client_last_error(const eth_client *c);
 
@@ -570,7 +576,8 @@ typedef struct eth_sub eth_sub;
 /* Called on the subscription's own thread for each log, once, in order.
  * The log is borrowed for the duration of the call. A log with removed == 1
  * retracts one delivered earlier (chain reorganisation); it comes at most
- * once, and only for a log that was delivered. */
+ * once, and only for a log that was delivered. The callback must not call
+ * eth_sub_free on its own subscription; while it runs, no log is read. */
 typedef void (*eth_sub_log_cb)(void *user, const eth_log *log);
 
 typedef struct {
@@ -579,6 +586,7 @@ typedef struct {
     eth_log_filter filter;      /* copied */
     uint64_t from_block;        /* deliver logs from here on (catch-up first); 0: from the head */
     long reconnect_max_ms;      /* backoff ceiling; 0: 2000 */
+    const char *ca_file;        /* wss/https: PEM CAs to trust; NULL: the system's (copied) */
     eth_sub_log_cb on_log;
     void *user;
 } eth_sub_opts;
@@ -592,12 +600,18 @@ typedef struct {
 /* Starts a background thread that subscribes with eth_subscribe("logs"),
  * delivers each matching log exactly once (deduplicated by block hash + log
  * index), and after a dropped connection reconnects, resubscribes and closes
- * the gap with eth_getLogs from the last delivered block. Silent connections
- * are detected with WS pings. Failures (node down, HTTP errors) are retried
- * with backoff forever; eth_sub_last_error tells the latest one.
+ * the gap with eth_getLogs from the last delivered block. Each (re)connection
+ * subscribes first and then catches up to the head, so no block falls between
+ * the two. A silent connection is pinged after 10 s and dropped after 25 s
+ * without an answer. Failures (node down, HTTP errors, malformed messages) are
+ * retried with backoff (100 ms doubling to reconnect_max_ms) forever;
+ * eth_sub_last_error tells the latest one. The thread owns its own lws context
+ * and eth_rpc. Logs of blocks that a reorganisation replaced while the
+ * connection was down are not retracted (no removed notification comes).
  * ETH_ERR_ARG for a bad URL or no callback; caller stops it with eth_sub_free. */
 ETH_WARN_UNUSED eth_err eth_sub_start(eth_sub **out, const eth_sub_opts *opts);
-/* Stops the thread and frees; no callback runs after it returns. */
+/* Stops the thread and frees; no callback runs after it returns. Returns
+ * promptly, except during a catch-up request (at most its 10 s timeout). */
 void eth_sub_free(eth_sub *s);
 /* Number of successful subscriptions (first + resubscriptions) so far. */
 unsigned eth_sub_connections(const eth_sub *s);

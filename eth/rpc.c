@@ -7,7 +7,6 @@
  * acted on it. */
 #include "eth.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -15,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define RPC_TIMEOUT_DEFAULT_MS 30000
 #define RPC_RETRIES_DEFAULT 2
@@ -129,6 +129,8 @@ eth_rpc *eth_rpc_new(const char *url, const eth_rpc_opts *opts)
     r->curl = curl_easy_init();
     r->headers = curl_slist_append(NULL, "Content-Type: application/json");
     if (!r->url || !r->curl || !r->headers) goto fail;
+    /* libcurl copies option strings. */
+    if (opts && opts->ca_file && curl_easy_setopt(r->curl, CURLOPT_CAINFO, opts->ca_file) != CURLE_OK) goto fail;
 
     long connect_ms = r->timeout_ms < RPC_CONNECT_TIMEOUT_MAX_MS ? r->timeout_ms : RPC_CONNECT_TIMEOUT_MAX_MS;
     CURL *c = r->curl;

@@ -103,6 +103,12 @@ export const addressOf = (ecdsaSk) => {
   const pub = secp256k1.getPublicKey(hexToBytes(hex(ecdsaSk)), false); // 0x04 || X || Y
   return '0x' + Buffer.from(keccak(pub.slice(1)).slice(12)).toString('hex');
 };
+// EIP-55 mixed-case checksum of a 0x-address.
+export function checksumAddress(a) {
+  const lower = a.toLowerCase().replace(/^0x/, '');
+  const h = Buffer.from(keccak(utf8(lower))).toString('hex');
+  return '0x' + [...lower].map((c, i) => (parseInt(h[i], 16) >= 8 ? c.toUpperCase() : c)).join('');
+}
 export const ecdsaSecretFromLabel = (label) => (keccakBig(utf8(label)) % (SECP_N - 1n)) + 1n;
 
 // keyData = abi.encode(g1.X, g1.Y, g2.X[0], g2.X[1], g2.Y[0], g2.Y[1]) (KeyRegistrar.encodeBN254KeyData)

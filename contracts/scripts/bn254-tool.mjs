@@ -13,7 +13,7 @@
 //       the OperatorRegistry proof of possession, computed independently of the contract.
 import {
   hex, g1Of, g2Of, g1Hex, g2Hex, sign, keyData, registrationDigest,
-  secretFromLabel, ecdsaSecretFromLabel, addressOf,
+  secretFromLabel, ecdsaSecretFromLabel, addressOf, checksumAddress,
 } from './bn254-lib.mjs';
 
 function die(msg) {
@@ -34,7 +34,7 @@ if (cmd === 'keys') {
     const ecdsa = ecdsaSecretFromLabel(`${label} ecdsa ${i}`);
     const sk = secretFromLabel(`${label} bn254 ${i}`);
     operators.push({
-      address: addressOf(ecdsa),
+      address: checksumAddress(addressOf(ecdsa)),
       ecdsaPrivateKey: hex(ecdsa),
       bn254PrivateKey: hex(sk),
       g1: g1Hex(g1Of(sk)),

@@ -16,9 +16,13 @@ import {IBN254CertificateVerifier} from "./interfaces/IBN254CertificateVerifier.
 /// @dev    Storage differs from EigenLayer's to cut the cost of a verification:
 ///         - a table (root, operator count, aggregate key, total weights) is one code-as-storage
 ///           blob (CodeStore), read with one EXTCODECOPY instead of 5+ cold SLOADs;
-///         - owner, staleness and latest timestamp share one slot per operator set;
+///         - latest timestamp, staleness and the latest table's blob share one slot per set, so
+///           a certificate against the latest table costs one SLOAD before the blob;
 ///         - a cached non-signer key is compressed into one slot (X, the parity of Y and a
-///           "cached" bit), its weights follow in one slot each;
+///           "cached" bit), its weights follow in one slot each. A cached non-signer whose
+///           witness still carries a valid Merkle proof is taken from the witness (same info,
+///           no square root, no weight reads); without a usable proof the cache is used, so
+///           witnesses of cached operators may stay empty, as in EigenLayer;
 ///         - the "root disabled" flag (EigenLayer asks OperatorTableUpdater.isRootValidByTimestamp)
 ///           is kept next to the table pointer and set by the table updater through
 ///           setTableDisabled, so it costs no extra call.
@@ -38,28 +42,32 @@ contract BN254CertificateVerifier is IBN254CertificateVerifier {
     /// @dev bits of a cached-key slot: X in bits 0..253, parity of Y in bit 254, "cached" in bit 255.
     uint256 private constant CACHED_BIT = 1 << 255;
     uint256 private constant PARITY_BIT = 1 << 254;
-    /// @dev bit of a table slot (above the 160-bit blob address): the table is disabled.
+    /// @dev a table slot: blob address (bits 0..159) | disabled (bit 160) | stake types (bits 168..175)
     uint256 private constant DISABLED_BIT = 1 << 160;
 
     /// @notice The only address allowed to push tables (our OperatorRegistry on the devnet).
     address public immutable operatorTableUpdater;
 
+    /// @dev One slot per operator set: what every verification reads first.
     struct SetState {
         uint32 latestReferenceTimestamp;
         uint32 maxStalenessPeriod;
-        address owner;
+        address latestTable; // blob of the latest table
+        bool latestDisabled;
+        uint8 latestNumWeights;
     }
 
-    /// @dev A table loaded from its blob.
+    /// @dev A table as verification uses it.
     struct Table {
         bytes32 root;
         uint256 numOperators;
-        BN254.G1Point aggregatePubkey;
+        uint256 apkX;
+        uint256 apkY;
         uint256[] totalWeights;
     }
 
     mapping(bytes32 operatorSetKey => SetState) internal _sets;
-    /// @dev blob address | DISABLED_BIT; zero when no table exists for that timestamp
+    mapping(bytes32 operatorSetKey => address) internal _owners;
     mapping(bytes32 operatorSetKey => mapping(uint32 referenceTimestamp => uint256)) internal _tables;
     mapping(bytes32 operatorSetKey => mapping(uint32 referenceTimestamp => mapping(uint256 index => uint256)))
         internal _cachedKeys;
@@ -67,6 +75,8 @@ contract BN254CertificateVerifier is IBN254CertificateVerifier {
         bytes32 operatorSetKey
             => mapping(uint32 referenceTimestamp => mapping(uint256 index => mapping(uint256 stakeType => uint256)))
     ) internal _cachedWeights;
+
+    error TooManyStakeTypes();
 
     event TableDisabled(OperatorSet operatorSet, uint32 referenceTimestamp, bool disabled);
 
@@ -93,27 +103,36 @@ contract BN254CertificateVerifier is IBN254CertificateVerifier {
         ICrossChainRegistryTypes.OperatorSetConfig calldata operatorSetConfig
     ) external onlyTableUpdater {
         bytes32 key = operatorSet.key();
-        SetState memory s = _sets[key];
-        if (referenceTimestamp <= s.latestReferenceTimestamp) revert TableUpdateStale();
+        uint32 oldStaleness = _sets[key].maxStalenessPeriod;
+        if (referenceTimestamp <= _sets[key].latestReferenceTimestamp) revert TableUpdateStale();
+        _storeTable(key, referenceTimestamp, operatorSetInfo, operatorSetConfig.maxStalenessPeriod);
 
-        _tables[key][referenceTimestamp] = uint160(
-            CodeStore.store(
-                abi.encodePacked(
-                    operatorSetInfo.operatorInfoTreeRoot,
-                    operatorSetInfo.numOperators,
-                    operatorSetInfo.aggregatePubkey.X,
-                    operatorSetInfo.aggregatePubkey.Y,
-                    operatorSetInfo.totalWeights
-                )
-            )
-        );
-        _sets[key] = SetState(referenceTimestamp, operatorSetConfig.maxStalenessPeriod, operatorSetConfig.owner);
-
-        if (s.owner != operatorSetConfig.owner) emit OperatorSetOwnerUpdated(operatorSet, operatorSetConfig.owner);
-        if (s.maxStalenessPeriod != operatorSetConfig.maxStalenessPeriod) {
+        if (_owners[key] != operatorSetConfig.owner) {
+            _owners[key] = operatorSetConfig.owner;
+            emit OperatorSetOwnerUpdated(operatorSet, operatorSetConfig.owner);
+        }
+        if (oldStaleness != operatorSetConfig.maxStalenessPeriod) {
             emit MaxStalenessPeriodUpdated(operatorSet, operatorSetConfig.maxStalenessPeriod);
         }
         emit TableUpdated(operatorSet, referenceTimestamp, operatorSetInfo);
+    }
+
+    function _storeTable(bytes32 key, uint32 referenceTimestamp, BN254OperatorSetInfo calldata info, uint32 staleness)
+        private
+    {
+        uint256 numWeights = info.totalWeights.length;
+        if (numWeights > type(uint8).max) revert TooManyStakeTypes();
+        address blob = CodeStore.store(
+            abi.encodePacked(
+                info.operatorInfoTreeRoot,
+                info.numOperators,
+                info.aggregatePubkey.X,
+                info.aggregatePubkey.Y,
+                info.totalWeights
+            )
+        );
+        _tables[key][referenceTimestamp] = uint160(blob) | numWeights << 168;
+        _sets[key] = SetState(referenceTimestamp, staleness, blob, false, uint8(numWeights));
     }
 
     /// @notice Disables (or re-enables) one table: certificates against it then revert RootDisabled.
@@ -126,6 +145,7 @@ contract BN254CertificateVerifier is IBN254CertificateVerifier {
         uint256 t = _tables[key][referenceTimestamp];
         if (t == 0) revert ReferenceTimestampDoesNotExist();
         _tables[key][referenceTimestamp] = disabled ? t | DISABLED_BIT : t & ~DISABLED_BIT;
+        if (_sets[key].latestReferenceTimestamp == referenceTimestamp) _sets[key].latestDisabled = disabled;
         emit TableDisabled(operatorSet, referenceTimestamp, disabled);
     }
 
@@ -185,7 +205,7 @@ contract BN254CertificateVerifier is IBN254CertificateVerifier {
         internal
         returns (uint256[] memory signed, uint256[] memory total)
     {
-        bytes32 key = operatorSet.key();
+        bytes32 key = OperatorSetLib.keyOf(operatorSet.avs, operatorSet.id);
         uint32 refTs = cert.referenceTimestamp;
         Table memory table = _loadTable(key, refTs, true);
         total = table.totalWeights;
@@ -194,62 +214,111 @@ contract BN254CertificateVerifier is IBN254CertificateVerifier {
             signed[j] = total[j];
         }
 
-        BN254.G1Point memory nonSignerApk = BN254.G1Point(0, 0);
-        uint256 n = cert.nonSignerWitnesses.length;
-        for (uint256 i = 0; i < n; i++) {
-            BN254OperatorInfoWitness calldata w = cert.nonSignerWitnesses[i];
-            uint32 idx = w.operatorIndex;
-            if (i > 0 && idx <= cert.nonSignerWitnesses[i - 1].operatorIndex) revert NonSignerIndicesNotSorted();
-            if (idx >= table.numOperators) revert InvalidOperatorIndex();
-            nonSignerApk = _subtractNonSigner(key, refTs, table.root, w, nonSignerApk, signed);
-        }
-
-        BN254.G1Point memory signerApk = BN254.plus(table.aggregatePubkey, BN254.negate(nonSignerApk));
+        BN254.G1Point memory signerApk =
+            BN254.plus(BN254.G1Point(table.apkX, table.apkY), BN254.negate(_nonSigners(key, table, cert, signed)));
         (bool pairingSuccessful, bool signatureValid) = BN254.verifySignature(
             calculateCertificateDigest(refTs, cert.messageHash), cert.signature, signerApk, cert.apk
         );
         if (!(pairingSuccessful && signatureValid)) revert VerificationFailed();
     }
 
-    /// @dev Adds one non-signer's key to `apk` and subtracts its weights from `signed`. Its info
-    ///      comes from the cache, or from the witness after the Merkle check, and is then cached.
-    function _subtractNonSigner(
+    /// @dev The sum of the non-signers' keys; subtracts their weights from `signed`.
+    function _nonSigners(bytes32 key, Table memory table, BN254Certificate calldata cert, uint256[] memory signed)
+        private
+        returns (BN254.G1Point memory apk)
+    {
+        uint32 refTs = cert.referenceTimestamp;
+        uint256 n = cert.nonSignerWitnesses.length;
+        uint256 prev;
+        for (uint256 i = 0; i < n; i++) {
+            BN254OperatorInfoWitness calldata w = cert.nonSignerWitnesses[i];
+            uint256 idx = w.operatorIndex;
+            if (i > 0 && idx <= prev) revert NonSignerIndicesNotSorted();
+            if (idx >= table.numOperators) revert InvalidOperatorIndex();
+            prev = idx;
+            apk = BN254.plus(apk, _nonSigner(key, refTs, table.root, w, signed));
+        }
+    }
+
+    /// @dev One non-signer: returns its key and subtracts its weights from `signed`. Uncached: the
+    ///      witness must carry a valid Merkle proof (else VerificationFailed / InvalidProofLength /
+    ///      InvalidIndex, as EigenLayer) and the info is cached. Cached: a valid proof in the
+    ///      witness still proves the same info (cheaper than the cache); otherwise the witness is
+    ///      ignored and the cache is used.
+    function _nonSigner(
         bytes32 key,
         uint32 refTs,
         bytes32 root,
         BN254OperatorInfoWitness calldata w,
-        BN254.G1Point memory apk,
         uint256[] memory signed
-    ) private returns (BN254.G1Point memory) {
+    ) private returns (BN254.G1Point memory pk) {
         uint256 idx = w.operatorIndex;
         uint256 cached = _cachedKeys[key][refTs][idx];
+        BN254OperatorInfo calldata info = w.operatorInfo;
         if (cached != 0) {
-            for (uint256 j = 0; j < signed.length; j++) {
-                signed[j] -= _cachedWeights[key][refTs][idx][j];
+            if (info.weights.length == signed.length && _provenByWitness(w, root)) {
+                _subtract(signed, info.weights);
+                return BN254.G1Point(info.pubkey.X, info.pubkey.Y);
             }
-            return BN254.plus(apk, _decompress(cached));
+            _subtractCached(signed, _cachedWeights[key][refTs][idx]);
+            return _decompress(cached);
         }
 
-        BN254OperatorInfo calldata info = w.operatorInfo;
         if (!Merkle.verifyInclusionKeccak(w.operatorInfoProof, root, _leaf(info), idx)) revert VerificationFailed();
         // A cached info is read back with one weight per stake type of the table.
         if (info.weights.length != signed.length) revert ArrayLengthMismatch();
-        BN254.G1Point memory pk = BN254.G1Point(info.pubkey.X, info.pubkey.Y);
-        apk = BN254.plus(apk, pk); // also rejects a key that is not on the curve
-        for (uint256 j = 0; j < signed.length; j++) {
-            uint256 wt = info.weights[j];
-            signed[j] -= wt;
-            if (wt != 0) _cachedWeights[key][refTs][idx][j] = wt;
-        }
-        // (0,0) is never cached, as in EigenLayer (its cache test is "pubkey != (0,0)").
+        _subtract(signed, info.weights);
+        _cache(_cachedWeights[key][refTs][idx], info.weights);
+        pk = BN254.G1Point(info.pubkey.X, info.pubkey.Y);
+        // (0,0) is never cached, as in EigenLayer (its cache test is "pubkey != (0,0)"); a key
+        // that is not on the curve is rejected by the ecAdd that follows, reverting this write.
         if (pk.X != 0 || pk.Y != 0) {
             _cachedKeys[key][refTs][idx] = CACHED_BIT | ((pk.Y & 1) << 254) | pk.X;
         }
-        return apk;
     }
 
-    function _leaf(BN254OperatorInfo calldata info) private pure returns (bytes32) {
-        return keccak256(abi.encodePacked(OPERATOR_INFO_LEAF_SALT, abi.encode(info)));
+    /// @dev Whether the witness's proof is well-formed and proves its info (never reverts: a
+    ///      cached operator's witness may be anything).
+    function _provenByWitness(BN254OperatorInfoWitness calldata w, bytes32 root) private pure returns (bool) {
+        bytes calldata proof = w.operatorInfoProof;
+        uint256 depth = proof.length / 32;
+        return proof.length != 0 && proof.length % 32 == 0 && uint256(w.operatorIndex) >> depth == 0
+            && Merkle.processInclusionProofKeccak(proof, _leaf(w.operatorInfo), w.operatorIndex) == root;
+    }
+
+    function _subtractCached(uint256[] memory signed, mapping(uint256 => uint256) storage weights) private view {
+        for (uint256 j = 0; j < signed.length; j++) {
+            signed[j] -= weights[j];
+        }
+    }
+
+    function _cache(mapping(uint256 => uint256) storage cache, uint256[] calldata weights) private {
+        for (uint256 j = 0; j < weights.length; j++) {
+            if (weights[j] != 0) cache[j] = weights[j];
+        }
+    }
+
+    function _subtract(uint256[] memory signed, uint256[] calldata weights) private pure {
+        for (uint256 j = 0; j < signed.length; j++) {
+            signed[j] -= weights[j];
+        }
+    }
+
+    /// @dev keccak256(0x75 || abi.encode(info)), encoded here from calldata: 0x20 | X | Y | 0x60 |
+    ///      weights length | weights.
+    function _leaf(BN254OperatorInfo calldata info) private pure returns (bytes32 h) {
+        uint256[] calldata w = info.weights; // bounds-checked by the accessor
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore8(m, OPERATOR_INFO_LEAF_SALT)
+            mstore(add(m, 0x01), 0x20)
+            mstore(add(m, 0x21), calldataload(info))
+            mstore(add(m, 0x41), calldataload(add(info, 0x20)))
+            mstore(add(m, 0x61), 0x60)
+            mstore(add(m, 0x81), w.length)
+            calldatacopy(add(m, 0xa1), w.offset, mul(w.length, 0x20))
+            h := keccak256(m, add(0xa1, mul(w.length, 0x20)))
+        }
     }
 
     function _decompress(uint256 cached) private view returns (BN254.G1Point memory) {
@@ -259,25 +328,26 @@ contract BN254CertificateVerifier is IBN254CertificateVerifier {
     /// @dev Loads the table of (key, refTs); with `forVerification`, applies §3.2's checks in order:
     ///      CertificateStale, ReferenceTimestampDoesNotExist, RootDisabled.
     function _loadTable(bytes32 key, uint32 refTs, bool forVerification) internal view returns (Table memory t) {
-        if (forVerification) {
-            uint256 maxStale = _sets[key].maxStalenessPeriod;
-            if (maxStale != 0 && block.timestamp > uint256(refTs) + maxStale) revert CertificateStale();
+        SetState memory s = _sets[key];
+        if (forVerification && s.maxStalenessPeriod != 0 && block.timestamp > uint256(refTs) + s.maxStalenessPeriod) {
+            revert CertificateStale();
         }
-        uint256 slot = _tables[key][refTs];
-        if (slot == 0) {
+        // the latest table's reference is in the set's slot; older ones have their own
+        uint256 ref = refTs == s.latestReferenceTimestamp && refTs != 0
+            ? uint160(s.latestTable) | (s.latestDisabled ? DISABLED_BIT : 0) | uint256(s.latestNumWeights) << 168
+            : _tables[key][refTs];
+        address blob = address(uint160(ref));
+        if (blob == address(0)) {
             if (forVerification) revert ReferenceTimestampDoesNotExist();
             return t;
         }
-        if (forVerification && slot & DISABLED_BIT != 0) revert RootDisabled();
-        address ptr = address(uint160(slot));
-        uint256 numWeights = (ptr.code.length - 1 - 128) / 32;
+        if (forVerification && ref & DISABLED_BIT != 0) revert RootDisabled();
+        uint256 numWeights = (ref >> 168) & 0xff;
         uint256[] memory weights = new uint256[](numWeights);
-        BN254.G1Point memory apk = t.aggregatePubkey;
         assembly ("memory-safe") {
-            // blob (after the STOP byte): root | numOperators | apk.X | apk.Y | weights...
-            extcodecopy(ptr, t, 0x01, 0x40)
-            extcodecopy(ptr, apk, 0x41, 0x40)
-            extcodecopy(ptr, add(weights, 0x20), 0x81, mul(numWeights, 0x20))
+            // blob (after its STOP byte): root | numOperators | apk.X | apk.Y | weights...
+            extcodecopy(blob, t, 0x01, 0x80)
+            extcodecopy(blob, add(weights, 0x20), 0x81, mul(numWeights, 0x20))
         }
         t.totalWeights = weights;
     }
@@ -332,7 +402,7 @@ contract BN254CertificateVerifier is IBN254CertificateVerifier {
         returns (BN254OperatorSetInfo memory info)
     {
         Table memory t = _loadTable(operatorSet.key(), referenceTimestamp, false);
-        info = BN254OperatorSetInfo(t.root, t.numOperators, t.aggregatePubkey, t.totalWeights);
+        info = BN254OperatorSetInfo(t.root, t.numOperators, BN254.G1Point(t.apkX, t.apkY), t.totalWeights);
     }
 
     /// @inheritdoc IBN254CertificateVerifier
@@ -368,7 +438,7 @@ contract BN254CertificateVerifier is IBN254CertificateVerifier {
     }
 
     function getOperatorSetOwner(OperatorSet memory operatorSet) external view returns (address) {
-        return _sets[operatorSet.key()].owner;
+        return _owners[operatorSet.key()];
     }
 
     function maxOperatorTableStaleness(OperatorSet memory operatorSet) external view returns (uint32) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.27;
 
+import {CodeStore} from "./libraries/CodeStore.sol";
 import {OperatorSet} from "./libraries/OperatorSetLib.sol";
 import {IAVSTaskHook} from "./interfaces/IAVSTaskHook.sol";
 import {ITaskMailbox, ITaskMailboxTypes} from "./interfaces/ITaskMailbox.sol";
@@ -22,7 +23,11 @@ import {ITaskMailbox, ITaskMailboxTypes} from "./interfaces/ITaskMailbox.sol";
 ///         No contract ever needs the bytes on-chain (tasks carry only the id, unlike the original
 ///         FaaS.sol that copied the tarball into every task), and the id = keccak256(tarball)
 ///         makes whatever a node serves self-verifying, so the log is the cheapest sound choice.
-///         The contract keeps one slot per function: owner, block of the log, size.
+///         The contract keeps one slot per function: owner, block of the log, size. There is no
+///         on-chain list of ids: it would cost another 27,000 gas per registration (a 22,100 slot
+///         per id plus the length update), over the registerFunction budget; the list is the
+///         FunctionRegistered and FunctionDeployed logs of this contract (eth_getLogs), and
+///         getFunction gives the details of each.
 contract FaaS is IAVSTaskHook {
     ITaskMailbox public immutable taskMailbox;
     uint32 public immutable executorOperatorSetId;
@@ -44,8 +49,8 @@ contract FaaS is IAVSTaskHook {
     }
 
     mapping(bytes32 functionId => FunctionRecord) internal _functions;
-    mapping(bytes32 functionId => string) internal _urls;
-    bytes32[] internal _functionIds;
+    /// @dev remote bundles: the URL, kept as code (CodeStore), half the cost of string storage
+    mapping(bytes32 functionId => address) internal _urls;
 
     /// @notice A bundle stored on-chain: the tarball itself is this log's data.
     event FunctionRegistered(bytes32 indexed functionId, address indexed registrar, bytes tarball);
@@ -58,6 +63,7 @@ contract FaaS is IAVSTaskHook {
     error FunctionAlreadyRegistered(bytes32 functionId);
     error EmptyBundle();
     error EmptyUrl();
+    error UrlTooLong();
     error InvalidTaskCreator();
 
     constructor(ITaskMailbox taskMailbox_, uint32 executorOperatorSetId_) {
@@ -85,16 +91,16 @@ contract FaaS is IAVSTaskHook {
     ///         keccak256 of the bundle's bytes (operators check it before running it).
     function deployFunction(string calldata url, bytes32 codeHash) external returns (bytes32 functionId) {
         if (bytes(url).length == 0) revert EmptyUrl();
+        if (bytes(url).length > CodeStore.MAX_CHUNK) revert UrlTooLong();
         functionId = codeHash;
         _add(functionId, 0);
-        _urls[functionId] = url;
+        _urls[functionId] = CodeStore.store(bytes(url));
         emit FunctionDeployed(functionId, msg.sender, url);
     }
 
     function _add(bytes32 functionId, uint32 size) private {
         if (_functions[functionId].blockNumber != 0) revert FunctionAlreadyRegistered(functionId);
         _functions[functionId] = FunctionRecord(msg.sender, uint64(block.number), size);
-        _functionIds.push(functionId);
     }
 
     /// @notice Calls a function: creates a task with payload abi.encode(functionId, input); the
@@ -120,38 +126,25 @@ contract FaaS is IAVSTaskHook {
     function getFunction(bytes32 functionId) public view returns (FunctionInfo memory) {
         FunctionRecord memory r = _functions[functionId];
         if (r.blockNumber == 0) revert FunctionNotFound(functionId);
-        return FunctionInfo(functionId, r.owner, r.blockNumber, r.size, _urls[functionId]);
-    }
-
-    function functionCount() external view returns (uint256) {
-        return _functionIds.length;
-    }
-
-    /// @notice Functions in registration order, from `offset`, at most `limit` of them.
-    function listFunctions(uint256 offset, uint256 limit) external view returns (FunctionInfo[] memory list) {
-        uint256 n = _functionIds.length;
-        uint256 end = offset >= n ? offset : (n - offset < limit ? n : offset + limit);
-        list = new FunctionInfo[](end - offset);
-        for (uint256 i = offset; i < end; i++) {
-            list[i - offset] = getFunction(_functionIds[i]);
-        }
+        string memory url = r.size == 0 ? string(CodeStore.load(_urls[functionId])) : "";
+        return FunctionInfo(functionId, r.owner, r.blockNumber, r.size, url);
     }
 
     // ------------------------------------------------------------------ IAVSTaskHook
 
     /// @notice Only this contract creates tasks for its operator set (through callFunction).
-    function validatePreTaskCreation(address caller, ITaskMailboxTypes.TaskParams memory) external view {
+    function validatePreTaskCreation(address caller, ITaskMailboxTypes.TaskParams calldata) external view {
         if (caller != address(this)) revert InvalidTaskCreator();
     }
 
     function handlePostTaskCreation(bytes32) external {}
 
-    function validatePreTaskResultSubmission(address, bytes32, bytes memory, bytes memory) external view {}
+    function validatePreTaskResultSubmission(address, bytes32, bytes calldata, bytes calldata) external view {}
 
     function handlePostTaskResultSubmission(address, bytes32) external {}
 
     /// @notice Calls are free: no fee token is configured for the set.
-    function calculateTaskFee(ITaskMailboxTypes.TaskParams memory) external pure returns (uint96) {
+    function calculateTaskFee(ITaskMailboxTypes.TaskParams calldata) external pure returns (uint96) {
         return 0;
     }
 }

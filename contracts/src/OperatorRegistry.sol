@@ -73,6 +73,9 @@ contract OperatorRegistry is IOperatorTableCalculatorTypes {
     mapping(bytes32 g1Hash => address) public keyOwner;
     mapping(uint32 referenceTimestamp => TableEntry[]) internal _tables;
     uint32[] internal _referenceTimestamps;
+    /// @notice The operator set's aggregator: executors run only the task requests it signs
+    ///         (the off-chain protocol, executor/executor.h). Set by the owner; 0 until then.
+    address public aggregator;
 
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event OperatorRegistered(address indexed operator, BN254.G1Point pubkeyG1, BN254.G2Point pubkeyG2, string socket);
@@ -80,6 +83,7 @@ contract OperatorRegistry is IOperatorTableCalculatorTypes {
     event OperatorSocketUpdated(address indexed operator, string socket);
     event OperatorWeightSet(address indexed operator, uint256 weight);
     event OperatorSetConfigSet(address operatorSetOwner, uint32 maxStalenessPeriod);
+    event AggregatorSet(address indexed previousAggregator, address indexed newAggregator);
     event TablePublished(
         uint32 indexed referenceTimestamp, bytes32 operatorInfoTreeRoot, address[] operators, uint256[] weights
     );
@@ -249,6 +253,13 @@ contract OperatorRegistry is IOperatorTableCalculatorTypes {
         operatorSetOwner = operatorSetOwner_;
         maxStalenessPeriod = maxStalenessPeriod_;
         emit OperatorSetConfigSet(operatorSetOwner_, maxStalenessPeriod_);
+    }
+
+    /// @notice Names the aggregator whose signed task requests executors accept.
+    function setAggregator(address aggregator_) external onlyOwner {
+        if (aggregator_ == address(0)) revert InvalidAddressZero();
+        emit AggregatorSet(aggregator, aggregator_);
+        aggregator = aggregator_;
     }
 
     /// @notice Disables (or re-enables) a published table in the verifier (RootDisabled).

@@ -73,24 +73,39 @@ contract TaskMailbox is ITaskMailbox {
         bytes taskMetadata;
     }
 
-    /// @dev what submitResult needs of a task's snapshot: two slots
+    /// @dev A task's snapshot as the code uses it (loaded by _snapshot).
     struct Snapshot {
         address avs;
         uint32 executorOperatorSetId;
-        uint16 feeSplit;
+        uint96 taskSLA;
         IKeyRegistrarTypes.CurveType curveType;
         ConsensusType consensusType;
         uint16 thresholdBps;
         bool hasFeeToken;
         address taskHook;
-        uint96 taskSLA;
+    }
+
+    /// @dev What createTask and submitResult need of a snapshot, in ONE slot; the hook is the AVS
+    ///      itself (as for FaaS) or else kept in _snapshotHook.
+    struct StoredSnapshot {
+        address avs;
+        uint32 executorOperatorSetId;
+        uint32 taskSLA;
+        uint8 flags; // SNAP_* bits
+        uint16 thresholdBps;
     }
 
     /// @dev the rest of a snapshot, read only by views and fee payments
     struct SnapshotMeta {
         address creator;
         uint32 configVersion;
+        uint16 feeSplit;
     }
+
+    uint8 private constant SNAP_CURVE_MASK = 3; // IKeyRegistrarTypes.CurveType
+    uint8 private constant SNAP_THRESHOLD = 4; // ConsensusType.STAKE_PROPORTION_THRESHOLD
+    uint8 private constant SNAP_FEE_TOKEN = 8;
+    uint8 private constant SNAP_HOOK_IS_AVS = 16;
 
     /// @dev one slot per task
     struct TaskRecord {
@@ -107,8 +122,9 @@ contract TaskMailbox is ITaskMailbox {
     bool internal _initialized;
     mapping(bytes32 operatorSetKey => SetRecord) internal _sets;
     mapping(bytes32 operatorSetKey => mapping(uint32 version => StoredConfig)) internal _configs;
-    mapping(uint256 snapshotId => Snapshot) internal _snapshots;
+    mapping(uint256 snapshotId => StoredSnapshot) internal _snapshots;
     mapping(uint256 snapshotId => SnapshotMeta) internal _snapshotMeta;
+    mapping(uint256 snapshotId => address) internal _snapshotHook;
     /// @dev keccak256(creator, operatorSetKey) => snapshot id | configVersion << 24 | feeSplit << 56
     mapping(bytes32 => uint256) internal _currentSnapshot;
     mapping(bytes32 taskHash => TaskRecord) internal _tasks;
@@ -122,6 +138,7 @@ contract TaskMailbox is ITaskMailbox {
     error MalformedCertificate();
     error TooManySnapshots();
     error FeeTransferFailed();
+    error InvalidMaxTaskSLA();
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert OnlyOwner();
@@ -146,7 +163,9 @@ contract TaskMailbox is ITaskMailbox {
     /// @param bn254CertificateVerifier  verifier for CurveType.BN254 sets
     /// @param ecdsaCertificateVerifier  verifier for CurveType.ECDSA sets (0: ECDSA unsupported)
     /// @param maxTaskSLA                upper bound of any set's taskSLA (EigenLayer: 7 days)
+    /// @dev maxTaskSLA must fit 32 bits (136 years): snapshots keep the SLA in 32 bits.
     constructor(address bn254CertificateVerifier, address ecdsaCertificateVerifier, uint96 maxTaskSLA) {
+        if (maxTaskSLA > type(uint32).max) revert InvalidMaxTaskSLA();
         BN254_CERTIFICATE_VERIFIER = bn254CertificateVerifier;
         ECDSA_CERTIFICATE_VERIFIER = ecdsaCertificateVerifier;
         MAX_TASK_SLA = maxTaskSLA;
@@ -227,7 +246,7 @@ contract TaskMailbox is ITaskMailbox {
         if (!set.registered) revert ExecutorOperatorSetNotRegistered();
         Global memory g = _global;
         uint24 snapId = _snapshotFor(msg.sender, key, set.configVersion, g.feeSplit, opSet);
-        Snapshot memory snap = _snapshots[snapId];
+        Snapshot memory snap = _snapshot(snapId);
         uint32 refTs = _checkTableFreshness(snap, opSet);
 
         IAVSTaskHook hook = IAVSTaskHook(snap.taskHook);
@@ -295,7 +314,7 @@ contract TaskMailbox is ITaskMailbox {
         nonReentrant
     {
         TaskRecord memory t = _tasks[taskHash];
-        Snapshot memory snap = _snapshots[t.snapshotId];
+        Snapshot memory snap = _snapshot(t.snapshotId);
         TaskStatus status = _status(t, snap.taskSLA);
         if (status != TaskStatus.CREATED) revert InvalidTaskStatus(TaskStatus.CREATED, status);
         if (block.timestamp <= t.creationTime) revert TimestampAtCreation();
@@ -318,7 +337,7 @@ contract TaskMailbox is ITaskMailbox {
         TaskRecord memory t = _tasks[taskHash];
         if (t.refundCollector != msg.sender) revert OnlyRefundCollector();
         if (t.state & FLAG_REFUNDED != 0) revert FeeAlreadyRefunded();
-        Snapshot memory snap = _snapshots[t.snapshotId];
+        Snapshot memory snap = _snapshot(t.snapshotId);
         TaskStatus status = _status(t, snap.taskSLA);
         if (status != TaskStatus.EXPIRED) revert InvalidTaskStatus(TaskStatus.EXPIRED, status);
 
@@ -378,19 +397,28 @@ contract TaskMailbox is ITaskMailbox {
         if (_snapshotCount == type(uint24).max) revert TooManySnapshots();
         id = ++_snapshotCount;
         StoredConfig storage cfg = _configs[key][version];
-        _snapshots[id] = Snapshot({
-            avs: opSet.avs,
-            executorOperatorSetId: opSet.id,
-            feeSplit: feeSplit_,
-            curveType: cfg.curveType,
-            consensusType: cfg.consensusType,
-            thresholdBps: cfg.thresholdBps,
-            hasFeeToken: cfg.feeToken != address(0),
-            taskHook: cfg.taskHook,
-            taskSLA: cfg.taskSLA
-        });
-        _snapshotMeta[id] = SnapshotMeta(creator, version);
+        address hook = cfg.taskHook;
+        uint8 flags = uint8(cfg.curveType);
+        if (cfg.consensusType == ConsensusType.STAKE_PROPORTION_THRESHOLD) flags |= SNAP_THRESHOLD;
+        if (cfg.feeToken != address(0)) flags |= SNAP_FEE_TOKEN;
+        if (hook == opSet.avs) flags |= SNAP_HOOK_IS_AVS;
+        else _snapshotHook[id] = hook;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _snapshots[id] = StoredSnapshot(opSet.avs, opSet.id, uint32(cfg.taskSLA), flags, cfg.thresholdBps);
+        _snapshotMeta[id] = SnapshotMeta(creator, version, feeSplit_);
         _currentSnapshot[ck] = uint256(id) | uint256(version) << 24 | uint256(feeSplit_) << 56;
+    }
+
+    function _snapshot(uint256 id) private view returns (Snapshot memory snap) {
+        StoredSnapshot memory s = _snapshots[id];
+        snap.avs = s.avs;
+        snap.executorOperatorSetId = s.executorOperatorSetId;
+        snap.taskSLA = s.taskSLA;
+        snap.curveType = IKeyRegistrarTypes.CurveType(s.flags & SNAP_CURVE_MASK);
+        snap.consensusType = s.flags & SNAP_THRESHOLD != 0 ? ConsensusType.STAKE_PROPORTION_THRESHOLD : ConsensusType.NONE;
+        snap.thresholdBps = s.thresholdBps;
+        snap.hasFeeToken = s.flags & SNAP_FEE_TOKEN != 0;
+        snap.taskHook = s.flags & SNAP_HOOK_IS_AVS != 0 ? s.avs : _snapshotHook[id];
     }
 
     function _snapKey(Snapshot memory snap) private pure returns (bytes32) {
@@ -459,28 +487,46 @@ contract TaskMailbox is ITaskMailbox {
     ///      and the verifier decodes and bounds-checks the rest.
     function _verifyBN254(Snapshot memory snap, uint32 refTs, bytes32 messageHash, bytes calldata cert) private {
         bytes calldata tuple = _bn254CertTuple(cert, refTs, messageHash);
-        bytes memory callData;
-        if (snap.consensusType == ConsensusType.NONE) {
-            callData = abi.encodePacked(
-                IBN254CertificateVerifier.verifyCertificate.selector,
-                abi.encode(snap.avs, snap.executorOperatorSetId, uint256(0x60)),
-                tuple
-            );
-        } else {
-            callData = abi.encodePacked(
-                IBN254CertificateVerifier.verifyCertificateProportion.selector,
-                abi.encode(snap.avs, snap.executorOperatorSetId, uint256(0x80), 0x80 + tuple.length),
-                tuple,
-                abi.encode(uint256(1), snap.thresholdBps)
-            );
-        }
-        (bool ok, bytes memory ret) = BN254_CERTIFICATE_VERIFIER.call(callData);
-        if (!ok) {
-            assembly {
-                revert(add(ret, 0x20), mload(ret))
+        bool threshold = snap.consensusType != ConsensusType.NONE;
+        bytes4 selector = threshold
+            ? IBN254CertificateVerifier.verifyCertificateProportion.selector
+            : IBN254CertificateVerifier.verifyCertificate.selector;
+        address verifier = BN254_CERTIFICATE_VERIFIER;
+        address avs = snap.avs;
+        uint256 setId = snap.executorOperatorSetId;
+        uint256 bps = snap.thresholdBps;
+        bool met;
+        assembly ("memory-safe") {
+            // verifyCertificate(opSet, cert) or verifyCertificateProportion(opSet, cert, [bps]):
+            // selector | avs | id | cert offset | [thresholds offset] | cert tuple | [1 | bps]
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 0x04), avs)
+            mstore(add(m, 0x24), setId)
+            let p := add(m, 0x64)
+            switch threshold
+            case 0 { mstore(add(m, 0x44), 0x60) }
+            default {
+                mstore(add(m, 0x44), 0x80)
+                mstore(p, add(0x80, tuple.length))
+                p := add(p, 0x20)
             }
+            calldatacopy(p, tuple.offset, tuple.length)
+            p := add(p, tuple.length)
+            if threshold {
+                mstore(p, 1)
+                mstore(add(p, 0x20), bps)
+                p := add(p, 0x40)
+            }
+            if iszero(call(gas(), verifier, 0, m, sub(p, m), 0x00, 0x20)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            // an answer of the expected shape: a bool, or an ABI-encoded array (offset + length)
+            if lt(returndatasize(), add(0x20, mul(iszero(threshold), 0x20))) { revert(0, 0) }
+            met := mload(0x00)
         }
-        if (snap.consensusType != ConsensusType.NONE && !abi.decode(ret, (bool))) revert ThresholdNotMet();
+        if (threshold && !met) revert ThresholdNotMet();
     }
 
     /// @dev The certificate tuple inside abi.encode(BN254Certificate), after EigenLayer's checks:
@@ -491,14 +537,27 @@ contract TaskMailbox is ITaskMailbox {
         returns (bytes calldata tuple)
     {
         if (cert.length < 32) revert MalformedCertificate();
-        uint256 off = uint256(bytes32(cert[0:32]));
+        uint256 off;
+        assembly {
+            off := calldataload(cert.offset)
+        }
         if (off > cert.length || cert.length - off < 9 * 32) revert MalformedCertificate();
-        tuple = cert[off:];
-        uint256 certRefTs = uint256(bytes32(tuple[0:32]));
+        uint256 certRefTs;
+        bytes32 certMessageHash;
+        uint256 sigX;
+        uint256 sigY;
+        assembly {
+            tuple.offset := add(cert.offset, off)
+            tuple.length := sub(cert.length, off)
+            certRefTs := calldataload(tuple.offset)
+            certMessageHash := calldataload(add(tuple.offset, 0x20))
+            sigX := calldataload(add(tuple.offset, 0x40))
+            sigY := calldataload(add(tuple.offset, 0x60))
+        }
         if (certRefTs > type(uint32).max) revert MalformedCertificate();
         if (certRefTs != refTs) revert InvalidReferenceTimestamp();
-        if (bytes32(tuple[32:64]) != messageHash) revert InvalidMessageHash();
-        if (bytes32(tuple[64:96]) == 0 || bytes32(tuple[96:128]) == 0) revert EmptyCertificateSignature();
+        if (certMessageHash != messageHash) revert InvalidMessageHash();
+        if (sigX == 0 || sigY == 0) revert EmptyCertificateSignature();
     }
 
     function _verifyECDSA(Snapshot memory snap, uint32 refTs, bytes32 messageHash, bytes calldata cert) private {
@@ -524,7 +583,7 @@ contract TaskMailbox is ITaskMailbox {
         uint96 avsFee = _avsFees[taskHash];
         StoredConfig storage cfg = _configs[_snapKey(snap)][_snapshotMeta[_tasks[taskHash].snapshotId].configVersion];
         address token = cfg.feeToken;
-        uint256 split = uint256(avsFee) * snap.feeSplit / ONE_HUNDRED_IN_BIPS;
+        uint256 split = uint256(avsFee) * _snapshotMeta[_tasks[taskHash].snapshotId].feeSplit / ONE_HUNDRED_IN_BIPS;
         if (split != 0) _safeTransfer(token, _global.feeSplitCollector, split);
         if (avsFee - split != 0) _safeTransfer(token, cfg.feeCollector, avsFee - split);
     }
@@ -583,7 +642,7 @@ contract TaskMailbox is ITaskMailbox {
     function getTaskInfo(bytes32 taskHash) external view returns (Task memory task) {
         TaskRecord memory t = _tasks[taskHash];
         if (t.snapshotId == 0) return task;
-        Snapshot memory snap = _snapshots[t.snapshotId];
+        Snapshot memory snap = _snapshot(t.snapshotId);
         SnapshotMeta memory meta = _snapshotMeta[t.snapshotId];
         task.creator = meta.creator;
         task.creationTime = t.creationTime;
@@ -591,7 +650,7 @@ contract TaskMailbox is ITaskMailbox {
         task.avsFee = t.state & FLAG_AVS_FEE != 0 ? _avsFees[taskHash] : 0;
         task.refundCollector = t.refundCollector;
         task.executorOperatorSetId = snap.executorOperatorSetId;
-        task.feeSplit = snap.feeSplit;
+        task.feeSplit = meta.feeSplit;
         task.status = _status(t, snap.taskSLA);
         task.isFeeRefunded = t.state & FLAG_REFUNDED != 0;
         task.operatorTableReferenceTimestamp = t.referenceTimestamp;

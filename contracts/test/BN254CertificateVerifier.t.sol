@@ -4,6 +4,7 @@ pragma solidity ^0.8.27;
 import {BlsFixture} from "./utils/BlsFixture.sol";
 import {BN254} from "../src/libraries/BN254.sol";
 import {Merkle} from "../src/libraries/Merkle.sol";
+import {MerkleProofs} from "./utils/MerkleProofs.sol";
 import {OperatorSet} from "../src/libraries/OperatorSetLib.sol";
 import {BN254CertificateVerifier} from "../src/BN254CertificateVerifier.sol";
 import {ICrossChainRegistryTypes, IBaseCertificateVerifierErrors} from "../src/interfaces/IBaseCertificateVerifier.sol";
@@ -116,7 +117,7 @@ contract BN254CertificateVerifierTest is
             bytes32 leaf = verifier.calculateOperatorInfoLeaf(_info(i, weights[i]));
             assertEq(leaf, vm.parseJsonBytes32(vectors, string.concat(op, ".leaf")), "leaf");
             assertEq(
-                Merkle.getProofKeccak(_leaves(weights), i),
+                MerkleProofs.getProofKeccak(_leaves(weights), i),
                 vm.parseJsonBytes(vectors, string.concat(op, ".proof")),
                 "proof"
             );
@@ -160,6 +161,16 @@ contract BN254CertificateVerifierTest is
         c.nonSignerWitnesses[0].operatorInfo.pubkey = BN254.G1Point(1, 2);
         signed = verifier.verifyCertificate(opSet, c);
         assertEq(signed[0], 400, "signed from cache");
+        // a broken or ragged proof of a cached operator is ignored too
+        c = _cert(T0, keccak256("third"), w, 5);
+        c.nonSignerWitnesses[0].operatorInfoProof[3] ^= 0x80;
+        c.nonSignerWitnesses[0].operatorInfo.weights[0] = 1;
+        assertEq(verifier.verifyCertificate(opSet, c)[0], 400, "tampered witness, cached info");
+        c = _cert(T0, keccak256("fourth"), w, 5);
+        c.nonSignerWitnesses[0].operatorInfoProof = hex"0102";
+        assertEq(verifier.verifyCertificate(opSet, c)[0], 400, "ragged proof, cached info");
+        // and a valid full witness gives the same answer
+        assertEq(verifier.verifyCertificate(opSet, _cert(T0, keccak256("fifth"), w, 5))[0], 400, "valid witness");
     }
 
     function test_cachedKeys_decompressBothParities() public {
@@ -379,7 +390,7 @@ contract BN254CertificateVerifierTest is
         index = bound(index, 0, n - 1);
         bytes32[] memory leaves = _randomLeaves(seed, n);
         bytes32 root = Merkle.merkleizeKeccak(_randomLeaves(seed, n));
-        bytes memory proof = Merkle.getProofKeccak(leaves, index);
+        bytes memory proof = MerkleProofs.getProofKeccak(leaves, index);
         assertTrue(harness.verifyProof(proof, root, leaves[index], index), "valid proof");
         if (n > 1) {
             // the same proof does not place the leaf elsewhere
@@ -394,7 +405,7 @@ contract BN254CertificateVerifierTest is
         index = bound(index, 0, n - 1);
         bytes32[] memory leaves = _randomLeaves(seed, n);
         bytes32 root = Merkle.merkleizeKeccak(_randomLeaves(seed, n));
-        bytes memory proof = Merkle.getProofKeccak(leaves, index);
+        bytes memory proof = MerkleProofs.getProofKeccak(leaves, index);
         bit = bound(bit, 0, proof.length * 8 - 1);
         proof[bit / 8] ^= bytes1(uint8(1 << (bit % 8)));
         assertFalse(harness.verifyProof(proof, root, leaves[index], index), "tampered proof");
@@ -410,7 +421,7 @@ contract BN254CertificateVerifierTest is
         harness.verifyProof("", bytes32(0), leaf, 0);
         // an index beyond the proof's depth is rejected, not wrapped around
         bytes32[] memory two = _randomLeaves(1, 2);
-        bytes memory proof = Merkle.getProofKeccak(two, 0);
+        bytes memory proof = MerkleProofs.getProofKeccak(two, 0);
         vm.expectRevert(Merkle.InvalidIndex.selector);
         harness.processProof(proof, two[0], 2);
     }

@@ -83,27 +83,19 @@ contract FaaSTest is SystemFixture, ITaskMailboxEvents {
         assertEq(uint256(mailbox.getTaskStatus(taskId)), uint256(ITaskMailboxTypes.TaskStatus.CREATED), "task");
     }
 
-    function test_getAndListFunctions() public {
+    function test_getFunction() public {
         bytes memory a = _tarball(100, 1);
         bytes memory b = _tarball(4096, 2);
         bytes32 ia = faas.registerFunction(a);
         vm.roll(block.number + 5);
         bytes32 ib = faas.registerFunction(b);
-        bytes32 ic = faas.deployFunction("https://example.invalid/c.tar.gz", keccak256("c"));
         FaaS.FunctionInfo memory f = faas.getFunction(ib);
         assertEq(f.id, ib, "id");
         assertEq(f.size, 4096, "size");
         assertEq(f.blockNumber, block.number, "block of the log");
+        assertEq(f.owner, address(this), "owner");
         assertEq(bytes(f.url).length, 0, "no url");
-        assertEq(faas.functionCount(), 3, "count");
-        FaaS.FunctionInfo[] memory l = faas.listFunctions(0, 10);
-        assertEq(l.length, 3, "list");
-        assertEq(l[0].id, ia, "order 0");
-        assertEq(l[2].id, ic, "order 2");
-        l = faas.listFunctions(1, 1);
-        assertEq(l.length, 1, "page");
-        assertEq(l[0].id, ib, "page item");
-        assertEq(faas.listFunctions(3, 5).length, 0, "past the end");
+        assertEq(faas.getFunction(ia).blockNumber, block.number - 5, "first");
         assertTrue(faas.functionExists(ia), "exists");
         assertFalse(faas.functionExists(keccak256("x")), "not exists");
     }

@@ -15,6 +15,7 @@ contract OperatorRegistryTest is SystemFixture {
     event TablePublished(
         uint32 indexed referenceTimestamp, bytes32 operatorInfoTreeRoot, address[] operators, uint256[] weights
     );
+    event AggregatorSet(address indexed previousAggregator, address indexed newAggregator);
 
     function setUp() public {
         uint256[] memory ws = new uint256[](2);
@@ -113,6 +114,24 @@ contract OperatorRegistryTest is SystemFixture {
         vm.stopPrank();
         vm.expectRevert(OperatorRegistry.UnknownOperator.selector);
         registry.setWeight(address(0x1234), 1);
+    }
+
+    function test_setAggregator() public {
+        assertEq(registry.aggregator(), address(0), "unset at first");
+        vm.expectEmit(true, true, false, false, address(registry));
+        emit AggregatorSet(address(0), address(0xA66));
+        registry.setAggregator(address(0xA66));
+        assertEq(registry.aggregator(), address(0xA66), "set");
+        vm.expectEmit(true, true, false, false, address(registry));
+        emit AggregatorSet(address(0xA66), address(0xB77));
+        registry.setAggregator(address(0xB77));
+        assertEq(registry.aggregator(), address(0xB77), "rotated");
+        vm.expectRevert(OperatorRegistry.InvalidAddressZero.selector);
+        registry.setAggregator(address(0));
+        vm.prank(address(0xBAD));
+        vm.expectRevert(OperatorRegistry.OnlyOwner.selector);
+        registry.setAggregator(address(0xBAD));
+        assertEq(registry.aggregator(), address(0xB77), "unchanged by refused calls");
     }
 
     function test_publish_tableMatchesVerifierAndCertificates() public {

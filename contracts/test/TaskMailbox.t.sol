@@ -177,6 +177,13 @@ contract TaskMailboxTest is MailboxFixture {
     function test_codeStore_constants() public pure {
         assertEq(bytes32(CodeStore.PENDING_SLOT), keccak256("faas.CodeStore.pending"), "pending slot");
         assertEq(uint256(uint32(CodeStore.PENDING_SELECTOR)), uint256(uint32(TaskMailbox.codeStorePending.selector)), "callback");
+        bytes memory stub = CodeStore.STUB;
+        bytes4 inStub;
+        assembly {
+            inStub := mload(add(stub, 0x21)) // after the PUSH4 opcode byte
+        }
+        assertEq(uint256(uint32(inStub)), uint256(uint32(CodeStore.PENDING_SELECTOR)), "stub calls codeStorePending()");
+        assertEq(CodeStore.STUB_HASH, keccak256(stub), "stub hash");
     }
 
     // ---------------------------------------------------------------- submitResult rejections

@@ -39,12 +39,21 @@ static void check_same(json_t *enc, const json_t *v)
     json_decref(enc);
 }
 
+/* The length of v read as DATA of any length, or -1. */
+static long data_len(const json_t *v)
+{
+    uint8_t *data;
+    size_t n;
+    if (eth_json_data(&data, &n, v) != ETH_OK) return -1;
+    free(data);
+    return (long)n;
+}
+
 static void check_values(const json_t *v)
 {
     uint64_t q;
     eth_u256 u;
-    uint8_t fixed[32], *data;
-    size_t n;
+    uint8_t fixed[32];
     eth_address a;
     if (eth_json_quantity(&q, v) == ETH_OK) {
         /* A QUANTITY that fits 64 bits reads the same as a u256. */
@@ -55,9 +64,10 @@ static void check_values(const json_t *v)
     if (eth_json_u256(&u, v) == ETH_OK) {
         check_same(eth_json_from_u256(&u), v);
     }
-    (void)eth_json_fixed(fixed, sizeof fixed, v);
-    (void)eth_json_address(&a, v);
-    if (eth_json_data(&data, &n, v) == ETH_OK) free(data);
+    /* DATA that reads as 32 or 20 bytes reads as that many of any length. */
+    long len = data_len(v);
+    if (eth_json_fixed(fixed, sizeof fixed, v) == ETH_OK && len != 32) abort();
+    if (eth_json_address(&a, v) == ETH_OK && len != 20) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)

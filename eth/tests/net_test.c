@@ -7,6 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -333,6 +337,341 @@ void tcp_proxy_stop(struct tcp_proxy *p)
     close(p->wake[0]);
     close(p->wake[1]);
     free(p);
+}
+
+/* ---- TLS proxy ------------------------------------------------------------- */
+
+struct tls_conn {
+    struct tls_proxy *proxy;
+    int cfd, ufd; /* client (TLS), upstream (plain) */
+    pthread_t thread;
+    int used;
+};
+
+struct tls_proxy {
+    int lfd, port, target;
+    char dir[64], cert[96], key[96];
+    SSL_CTX *ctx;
+    pthread_t thread;
+    int started;
+    atomic_int stop;
+    struct tls_conn conns[MAX_CONNS]; /* not reused: at most MAX_CONNS per proxy */
+};
+
+/* One connection: TLS handshake, then bytes both ways until either side ends. */
+static void *tls_conn_main(void *arg)
+{
+    struct tls_conn *c = arg;
+    SSL *ssl = SSL_new(c->proxy->ctx);
+    char buf[16384];
+    if (ssl && SSL_set_fd(ssl, c->cfd) == 1 && SSL_accept(ssl) == 1 && (c->ufd = connect_loopback(c->proxy->target)) >= 0) {
+        while (!c->proxy->stop) {
+            struct pollfd pf[2] = { { .fd = c->cfd, .events = POLLIN }, { .fd = c->ufd, .events = POLLIN } };
+            if (!SSL_pending(ssl) && poll(pf, 2, 100) <= 0) continue;
+            if (SSL_pending(ssl) || pf[0].revents) {
+                int k = SSL_read(ssl, buf, sizeof buf);
+                if (k <= 0) break;
+                fake_http_write(c->ufd, buf, (size_t)k);
+            }
+            if (pf[1].revents) {
+                ssize_t k = recv(c->ufd, buf, sizeof buf, 0);
+                if (k <= 0 || SSL_write(ssl, buf, (int)k) != (int)k) break;
+            }
+        }
+    }
+    SSL_free(ssl);
+    close(c->cfd);
+    if (c->ufd >= 0) close(c->ufd);
+    return NULL;
+}
+
+static void *tls_proxy_main(void *arg)
+{
+    struct tls_proxy *p = arg;
+    while (!p->stop) {
+        struct pollfd pf = { .fd = p->lfd, .events = POLLIN };
+        if (poll(&pf, 1, 100) <= 0) continue;
+        int fd = accept4(p->lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) continue;
+        struct tls_conn *c = NULL;
+        for (int i = 0; i < MAX_CONNS && !c; i++)
+            if (!p->conns[i].used) c = &p->conns[i];
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        *c = (struct tls_conn){ .proxy = p, .cfd = fd, .ufd = -1, .used = 1 };
+        pthread_create(&c->thread, NULL, tls_conn_main, c);
+    }
+    return NULL;
+}
+
+struct tls_proxy *tls_proxy_start(int target_port)
+{
+    struct tls_proxy *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->target = target_port;
+    snprintf(p->dir, sizeof p->dir, "/tmp/eth-tls-XXXXXX");
+    if (!mkdtemp(p->dir)) {
+        free(p);
+        return NULL;
+    }
+    snprintf(p->cert, sizeof p->cert, "%s/cert.pem", p->dir);
+    snprintf(p->key, sizeof p->key, "%s/key.pem", p->dir);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost -keyout %s -out %s 2>/dev/null",
+             p->key, p->cert);
+    char *out = net_run(cmd);
+    free(out);
+    p->ctx = SSL_CTX_new(TLS_server_method());
+    p->lfd = listen_loopback(&p->port);
+    if (!out || !p->ctx || p->lfd < 0 || SSL_CTX_use_certificate_file(p->ctx, p->cert, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_use_PrivateKey_file(p->ctx, p->key, SSL_FILETYPE_PEM) != 1) {
+        tls_proxy_stop(p);
+        return NULL;
+    }
+    p->started = pthread_create(&p->thread, NULL, tls_proxy_main, p) == 0;
+    return p;
+}
+
+int tls_proxy_port(const struct tls_proxy *p) { return p->port; }
+const char *tls_proxy_ca_file(const struct tls_proxy *p) { return p->cert; }
+
+void tls_proxy_stop(struct tls_proxy *p)
+{
+    if (!p) return;
+    p->stop = 1;
+    if (p->started) pthread_join(p->thread, NULL);
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (p->conns[i].used) {
+            shutdown(p->conns[i].cfd, SHUT_RDWR); /* unblocks a pending SSL_read */
+            pthread_join(p->conns[i].thread, NULL);
+        }
+    if (p->lfd > 0) close(p->lfd);
+    SSL_CTX_free(p->ctx);
+    unlink(p->cert);
+    unlink(p->key);
+    rmdir(p->dir);
+    free(p);
+}
+
+/* ---- fake WebSocket server ----------------------------------------------- */
+
+struct fake_ws {
+    int lfd, fd, port;
+    unsigned connections;
+    char url[64];
+};
+
+struct fake_ws *fake_ws_start(void)
+{
+    struct fake_ws *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->fd = -1;
+    w->lfd = listen_loopback(&w->port);
+    if (w->lfd < 0) {
+        free(w);
+        return NULL;
+    }
+    snprintf(w->url, sizeof w->url, "ws://127.0.0.1:%d", w->port);
+    return w;
+}
+
+const char *fake_ws_url(const struct fake_ws *w) { return w->url; }
+unsigned fake_ws_connections(const struct fake_ws *w) { return w->connections; }
+
+void fake_ws_drop(struct fake_ws *w)
+{
+    if (w->fd >= 0) close_reset(w->fd);
+    w->fd = -1;
+}
+
+void fake_ws_stop(struct fake_ws *w)
+{
+    if (!w) return;
+    fake_ws_drop(w);
+    close(w->lfd);
+    free(w);
+}
+
+/* Reads exactly n bytes before the deadline (monotonic ms); 0 or -1. */
+static int read_full(int fd, void *p, size_t n, double deadline)
+{
+    char *c = p;
+    while (n) {
+        int left = (int)(deadline - net_now_ms());
+        struct pollfd pf = { .fd = fd, .events = POLLIN };
+        if (left <= 0 || poll(&pf, 1, left) <= 0) return -1;
+        ssize_t k = recv(fd, c, n, 0);
+        if (k <= 0) return -1;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Accepts a connection and answers its upgrade request (RFC 6455 section 4.2). */
+static int ws_accept(struct fake_ws *w, double deadline)
+{
+    struct pollfd pf = { .fd = w->lfd, .events = POLLIN };
+    int left = (int)(deadline - net_now_ms());
+    if (left <= 0 || poll(&pf, 1, left) <= 0) return -1;
+    int fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) return -1;
+    char req[4096];
+    size_t len = 0;
+    while (!memmem(req, len, "\r\n\r\n", 4)) {
+        if (len == sizeof req - 1 || read_full(fd, req + len, 1, deadline) != 0) {
+            close(fd);
+            return -1;
+        }
+        len++;
+    }
+    req[len] = '\0';
+    const char *key = strcasestr(req, "\r\nSec-WebSocket-Key:");
+    if (!key) {
+        close(fd);
+        return -1;
+    }
+    key += 20;
+    while (*key == ' ') key++;
+    char text[128];
+    unsigned char digest[20], b64[64];
+    int k = snprintf(text, sizeof text, "%.*s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", (int)strcspn(key, "\r\n "), key);
+    SHA1((const unsigned char *)text, (size_t)k, digest);
+    EVP_EncodeBlock(b64, digest, sizeof digest);
+    char resp[256];
+    k = snprintf(resp, sizeof resp,
+                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Accept: %s\r\n\r\n",
+                 b64);
+    fake_http_write(fd, resp, (size_t)k);
+    w->fd = fd;
+    w->connections++;
+    return 0;
+}
+
+static int ws_frame(int fd, int opcode, int fin, const void *p, size_t n)
+{
+    unsigned char head[10];
+    size_t h = 2;
+    head[0] = (unsigned char)((fin ? 0x80 : 0) | opcode);
+    if (n < 126) {
+        head[1] = (unsigned char)n;
+    } else if (n < 65536) {
+        head[1] = 126;
+        head[2] = (unsigned char)(n >> 8);
+        head[3] = (unsigned char)n;
+        h = 4;
+    } else {
+        head[1] = 127;
+        for (int i = 0; i < 8; i++) head[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+        h = 10;
+    }
+    if (send(fd, head, h, MSG_NOSIGNAL) != (ssize_t)h) return -1;
+    const char *c = p;
+    while (n) {
+        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
+        if (k <= 0) return -1;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int fake_ws_send(struct fake_ws *w, const char *text, size_t n, size_t frag)
+{
+    if (w->fd < 0) return -1;
+    if (!frag || frag > n) frag = n ? n : 1;
+    size_t off = 0;
+    do {
+        size_t k = n - off < frag ? n - off : frag;
+        if (ws_frame(w->fd, off ? 0x0 : 0x1, off + k == n, text + off, k) != 0) return -1;
+        off += k;
+    } while (off < n);
+    return 0;
+}
+
+/* Reads one frame from the client (masked, RFC 6455 section 5.2). */
+static int ws_read_frame(struct fake_ws *w, int *opcode, int *fin, char **payload, size_t *n, double deadline)
+{
+    unsigned char h[2], ext[8], mask[4];
+    if (read_full(w->fd, h, 2, deadline) != 0) return -1;
+    uint64_t len = h[1] & 0x7f;
+    if (len >= 126) {
+        size_t k = len == 126 ? 2 : 8;
+        if (read_full(w->fd, ext, k, deadline) != 0) return -1;
+        len = 0;
+        for (size_t i = 0; i < k; i++) len = len << 8 | ext[i];
+    }
+    if (!(h[1] & 0x80) || len > (1u << 20) || read_full(w->fd, mask, 4, deadline) != 0) return -1;
+    *payload = malloc(len + 1);
+    if (!*payload || read_full(w->fd, *payload, len, deadline) != 0) {
+        free(*payload);
+        return -1;
+    }
+    for (uint64_t i = 0; i < len; i++) (*payload)[i] ^= (char)mask[i % 4];
+    (*payload)[len] = '\0';
+    *n = len;
+    *opcode = h[0] & 0x0f;
+    *fin = h[0] >> 7;
+    return 0;
+}
+
+char *fake_ws_recv(struct fake_ws *w, int timeout_ms)
+{
+    double deadline = net_now_ms() + timeout_ms;
+    if (w->fd < 0 && ws_accept(w, deadline) != 0) return NULL;
+    char *msg = NULL;
+    size_t len = 0;
+    for (;;) {
+        int opcode, fin;
+        char *p;
+        size_t n;
+        if (ws_read_frame(w, &opcode, &fin, &p, &n, deadline) != 0) break;
+        if (opcode == 0x8) { /* close */
+            free(p);
+            fake_ws_drop(w);
+            break;
+        }
+        if (opcode == 0x9) { /* ping: pong with the same payload */
+            ws_frame(w->fd, 0xA, 1, p, n);
+            free(p);
+            continue;
+        }
+        if (opcode == 0xA) {
+            free(p);
+            continue;
+        }
+        char *m = realloc(msg, len + n + 1);
+        if (!m) {
+            free(p);
+            break;
+        }
+        msg = m;
+        memcpy(msg + len, p, n + 1);
+        len += n;
+        free(p);
+        if (fin) return msg;
+    }
+    free(msg);
+    return NULL;
+}
+
+int fake_ws_wait_closed(struct fake_ws *w, int timeout_ms)
+{
+    double deadline = net_now_ms() + timeout_ms;
+    while (w->fd >= 0) {
+        char c;
+        struct pollfd pf = { .fd = w->fd, .events = POLLIN };
+        int left = (int)(deadline - net_now_ms());
+        if (left <= 0 || poll(&pf, 1, left) <= 0) return -1;
+        /* Anything but data (EOF, reset) means closed; data is discarded. */
+        if (recv(w->fd, &c, 1, 0) <= 0) fake_ws_drop(w);
+    }
+    return 0;
 }
 
 /* ---- processes and contracts -------------------------------------------- */

@@ -41,6 +41,38 @@ void tcp_proxy_pause(struct tcp_proxy *p, int paused);
 unsigned tcp_proxy_accepted(const struct tcp_proxy *p);
 void tcp_proxy_stop(struct tcp_proxy *p);
 
+/* ---- TLS-terminating proxy to 127.0.0.1:target_port ---------------------- */
+
+/* Serves TLS with a fresh self-signed certificate for 127.0.0.1 and
+ * localhost, forwarding the plain bytes (HTTP and WebSocket alike). */
+struct tls_proxy;
+struct tls_proxy *tls_proxy_start(int target_port);
+int tls_proxy_port(const struct tls_proxy *p);
+/* The certificate (PEM) clients must trust. */
+const char *tls_proxy_ca_file(const struct tls_proxy *p);
+void tls_proxy_stop(struct tls_proxy *p);
+
+/* ---- Fake WebSocket server (RFC 6455), driven by the test's thread -------- */
+
+/* One client connection at a time; every call blocks at most timeout_ms. */
+struct fake_ws;
+struct fake_ws *fake_ws_start(void);
+/* "ws://127.0.0.1:<port>" */
+const char *fake_ws_url(const struct fake_ws *w);
+/* The next text message from the client (accepting and upgrading a new
+ * connection first if there is none); caller frees. NULL on timeout or when
+ * the client closed the connection. Pings are answered on the way. */
+char *fake_ws_recv(struct fake_ws *w, int timeout_ms);
+/* Sends a text message in frames of at most frag bytes (0: one frame).
+ * 0 or -1 (no connection, or it broke). */
+int fake_ws_send(struct fake_ws *w, const char *text, size_t n, size_t frag);
+/* Waits until the client closes the connection; 0, or -1 on timeout. */
+int fake_ws_wait_closed(struct fake_ws *w, int timeout_ms);
+/* Resets the current connection. */
+void fake_ws_drop(struct fake_ws *w);
+unsigned fake_ws_connections(const struct fake_ws *w);
+void fake_ws_stop(struct fake_ws *w);
+
 /* ---- Processes and contracts -------------------------------------------- */
 
 /* Runs a shell command; returns its stdout (trailing newline cut; caller

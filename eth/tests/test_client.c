@@ -68,6 +68,14 @@ static int set_automine(int on)
     return e == ETH_OK ? 0 : -1;
 }
 
+static int mine(void)
+{
+    json_t *res;
+    eth_err e = eth_rpc_call(rpc, &res, "evm_mine", json_array());
+    json_decref(res);
+    return e == ETH_OK ? 0 : -1;
+}
+
 /* ---- cases ----------------------------------------------------------------- */
 
 static void test_transfer(void)
@@ -298,9 +306,7 @@ static void test_revert_mined(void)
     REQUIRE(net_calldata(&data, &n, "failIfOdd()", "[]") == 0);
     CHECK_INT(eth_client_send(client, h_fail, &c, data, n, &fixed), ETH_OK);
     free(data);
-    json_t *res;
-    CHECK_INT(eth_rpc_call(rpc, &res, "evm_mine", json_array()), ETH_OK);
-    json_decref(res);
+    CHECK_INT(mine(), 0);
     CHECK_INT(set_automine(1), 0);
     REQUIRE(eth_client_wait_receipt(client, &rc, h_fail, 5000) == ETH_OK);
     CHECK_INT(rc.status, 0);
@@ -344,9 +350,7 @@ static void test_in_flight_50(void)
     double ms = net_now_ms() - t0;
     printf("  sent %d transactions in %.0f ms (%.1f ms each)\n", sent, ms, ms / N);
     free(data);
-    json_t *res;
-    CHECK_INT(eth_rpc_call(rpc, &res, "evm_mine", json_array()), ETH_OK);
-    json_decref(res);
+    CHECK_INT(mine(), 0);
     CHECK_INT(set_automine(1), 0);
 
     uint64_t first = tx_field(hashes[0], "nonce"), block = 0;
@@ -388,6 +392,43 @@ static void test_nonce_resync(void)
     eth_receipt_free(&rc);
     eth_client_free(a);
     eth_client_free(b);
+}
+
+/* The node drops a pending transaction (anvil_dropTransaction): the client's
+ * counter runs ahead, its next transaction waits behind the gap, the wait
+ * times out, and the send after that re-reads the nonce and fills the gap. */
+static void test_dropped_tx_resync(void)
+{
+    eth_client *c = new_client(TEST_DEV_KEY0);
+    REQUIRE(c);
+    eth_address to1 = { { 0x99 } }, to2 = { { 0x9a } }, to3 = { { 0x9b } };
+    uint8_t h1[32], h2[32], h3[32];
+    eth_receipt rc;
+    json_t *res;
+    REQUIRE(set_automine(0) == 0);
+    REQUIRE(eth_client_send(c, h1, &to1, NULL, 0, NULL) == ETH_OK);
+    uint64_t n1 = tx_field(h1, "nonce");
+    CHECK_INT(eth_rpc_call(rpc, &res, "anvil_dropTransaction", json_pack("[o]", eth_json_from_data(h1, 32))), ETH_OK);
+    json_decref(res);
+    CHECK_INT(tx_field(h1, "nonce"), UINT64_MAX); /* gone */
+
+    REQUIRE(eth_client_send(c, h2, &to2, NULL, 0, NULL) == ETH_OK);
+    CHECK_INT(tx_field(h2, "nonce"), n1 + 1);
+    CHECK_INT(mine(), 0);
+    CHECK_INT(eth_client_wait_receipt(c, &rc, h2, 300), ETH_ERR_TIMEOUT);
+    CHECK(strstr(eth_client_last_error(c), "dropped") != NULL);
+    REQUIRE(eth_client_send(c, h3, &to3, NULL, 0, NULL) == ETH_OK);
+    CHECK_INT(tx_field(h3, "nonce"), n1);
+    CHECK_INT(mine(), 0);
+    CHECK_INT(set_automine(1), 0);
+    CHECK_INT(eth_client_wait_receipt(c, &rc, h3, 5000), ETH_OK);
+    CHECK_INT(rc.status, 1);
+    eth_receipt_free(&rc);
+    /* With the gap filled, the waiting one goes through too. */
+    CHECK_INT(mine(), 0);
+    CHECK_INT(eth_client_wait_receipt(c, &rc, h2, 5000), ETH_OK);
+    eth_receipt_free(&rc);
+    eth_client_free(c);
 }
 
 static void test_node_refusals(void)
@@ -434,7 +475,7 @@ static void test_node_refusals(void)
 static const struct test_case cases[] = {
     TEST(transfer),          TEST(explicit_fees), TEST(deploy_call_transact), TEST(revert_from_call),
     TEST(revert_from_estimate), TEST(revert_mined), TEST(in_flight_50),       TEST(nonce_resync),
-    TEST(node_refusals),
+    TEST(dropped_tx_resync), TEST(node_refusals),
 };
 
 int main(int argc, char **argv)

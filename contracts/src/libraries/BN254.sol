@@ -96,15 +96,26 @@ library BN254 {
     ///         x, x+1, ... until x^3+3 is a square; y is the raw (p+1)/4 power, not normalised.
     function hashToG1(bytes32 h) internal view returns (G1Point memory p) {
         uint256 x = uint256(h) % FP_MODULUS;
-        while (true) {
-            uint256 beta = curveRhs(x);
-            uint256 y = expModP(beta, SQRT_EXPONENT);
-            if (mulmod(y, y, FP_MODULUS) == beta) {
-                p = G1Point(x, y);
-                break;
+        uint256 y;
+        bool ok = true;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, 0x20)
+            mstore(add(m, 0x20), 0x20)
+            mstore(add(m, 0x40), 0x20)
+            mstore(add(m, 0x80), SQRT_EXPONENT)
+            mstore(add(m, 0xa0), FP_MODULUS)
+            for {} 1 {} {
+                let beta := addmod(mulmod(mulmod(x, x, FP_MODULUS), x, FP_MODULUS), 3, FP_MODULUS)
+                mstore(add(m, 0x60), beta)
+                ok := and(ok, staticcall(gas(), 0x05, m, 0xc0, 0x00, 0x20))
+                y := mload(0x00)
+                if or(iszero(ok), eq(mulmod(y, y, FP_MODULUS), beta)) { break }
+                x := addmod(x, 1, FP_MODULUS)
             }
-            x = addmod(x, 1, FP_MODULUS);
         }
+        if (!ok) revert ExpModFailed();
+        p = G1Point(x, y);
     }
 
     /// @notice The curve point with this x whose y has the given parity (point decompression).
@@ -120,32 +131,65 @@ library BN254 {
     ///         gamma = keccak(msgHash, apkG1, apkG2, sig) mod r, then
     ///         e(sig + gamma*apkG1, -G2) * e(H(msgHash) + gamma*G1, apkG2) == 1.
     ///         gamma binds apkG1 and apkG2 to one secret key, so one pairing check proves both the
-    ///         signature and that the G1 and G2 keys match.
-    /// @return pairingSuccessful the precompile accepted the input (points on curve / in subgroup)
+    ///         signature and that the G1 and G2 keys match. Reverts ECMulFailed / ECAddFailed when
+    ///         a G1 point is not on the curve (as EigenLayer's BN254.scalar_mul / plus do).
+    /// @return pairingSuccessful the pairing precompile accepted the input (G2 point valid)
     /// @return signatureValid    the pairing product is one
     function verifySignature(bytes32 msgHash, G1Point memory sig, G1Point memory apkG1, G2Point memory apkG2)
         internal
         view
         returns (bool pairingSuccessful, bool signatureValid)
     {
-        uint256 gamma = uint256(
-            keccak256(
-                abi.encodePacked(
-                    msgHash, apkG1.X, apkG1.Y, apkG2.X[0], apkG2.X[1], apkG2.Y[0], apkG2.Y[1], sig.X, sig.Y
-                )
-            )
-        ) % FR_MODULUS;
-        G1Point memory lhs = plus(sig, scalarMul(apkG1, gamma));
-        G1Point memory rhs = plus(hashToG1(msgHash), scalarMul(G1Point(1, 2), gamma));
-        uint256[12] memory input = [
-            lhs.X, lhs.Y, NEG_G2_X1, NEG_G2_X0, NEG_G2_Y1, NEG_G2_Y0,
-            rhs.X, rhs.Y, apkG2.X[0], apkG2.X[1], apkG2.Y[0], apkG2.Y[1]
-        ];
+        G1Point memory h = hashToG1(msgHash);
+        bool mulOk;
+        bool addOk;
+        // One scratch area past the free-memory pointer, never allocated: 12 words.
         assembly ("memory-safe") {
-            let out := mload(0x40)
-            mstore(out, 0)
-            pairingSuccessful := staticcall(PAIRING_EQUALITY_CHECK_GAS, 0x08, input, 0x180, out, 0x20)
-            signatureValid := iszero(iszero(mload(out)))
+            let m := mload(0x40)
+            let qx := mload(apkG2)
+            let qy := mload(add(apkG2, 0x20))
+            mstore(m, msgHash)
+            mstore(add(m, 0x20), mload(apkG1))
+            mstore(add(m, 0x40), mload(add(apkG1, 0x20)))
+            mstore(add(m, 0x60), mload(qx))
+            mstore(add(m, 0x80), mload(add(qx, 0x20)))
+            mstore(add(m, 0xa0), mload(qy))
+            mstore(add(m, 0xc0), mload(add(qy, 0x20)))
+            mstore(add(m, 0xe0), mload(sig))
+            mstore(add(m, 0x100), mload(add(sig, 0x20)))
+            let gamma := mod(keccak256(m, 0x120), FR_MODULUS)
+            // lhs = gamma * apkG1 + sig, at m
+            mstore(m, mload(apkG1))
+            mstore(add(m, 0x20), mload(add(apkG1, 0x20)))
+            mstore(add(m, 0x40), gamma)
+            mulOk := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
+            mstore(add(m, 0x40), mload(sig))
+            mstore(add(m, 0x60), mload(add(sig, 0x20)))
+            addOk := staticcall(gas(), 0x06, m, 0x80, m, 0x40)
+            // rhs = gamma * G1 + H, at m + 0xc0
+            mstore(add(m, 0xc0), 1)
+            mstore(add(m, 0xe0), 2)
+            mstore(add(m, 0x100), gamma)
+            mulOk := and(mulOk, staticcall(gas(), 0x07, add(m, 0xc0), 0x60, add(m, 0xc0), 0x40))
+            mstore(add(m, 0x100), mload(h))
+            mstore(add(m, 0x120), mload(add(h, 0x20)))
+            addOk := and(addOk, staticcall(gas(), 0x06, add(m, 0xc0), 0x80, add(m, 0xc0), 0x40))
+            // pairing input: lhs, -G2, rhs, apkG2
+            mstore(add(m, 0x40), NEG_G2_X1)
+            mstore(add(m, 0x60), NEG_G2_X0)
+            mstore(add(m, 0x80), NEG_G2_Y1)
+            mstore(add(m, 0xa0), NEG_G2_Y0)
+            mstore(add(m, 0x100), mload(qx))
+            mstore(add(m, 0x120), mload(add(qx, 0x20)))
+            mstore(add(m, 0x140), mload(qy))
+            mstore(add(m, 0x160), mload(add(qy, 0x20)))
+            mstore(0x00, 0)
+            if and(mulOk, addOk) {
+                pairingSuccessful := staticcall(PAIRING_EQUALITY_CHECK_GAS, 0x08, m, 0x180, 0x00, 0x20)
+                signatureValid := iszero(iszero(mload(0x00)))
+            }
         }
+        if (!mulOk) revert ECMulFailed();
+        if (!addOk) revert ECAddFailed();
     }
 }

@@ -28,21 +28,15 @@ library CodeStore {
     bytes4 internal constant PENDING_SELECTOR = bytes4(keccak256("codeStorePending()"));
 
     /// @dev The CREATE2 stub (runs as initcode, CALLER = the creating contract):
-    ///      PUSH4 sel PUSH0 MSTORE                      ; memory[28..32] = selector
+    ///      PUSH4 0x9457a9a3 PUSH0 MSTORE               ; memory[28..32] = codeStorePending()
     ///      PUSH0 PUSH0 PUSH1 4 PUSH1 28 CALLER GAS STATICCALL
     ///      PUSH1 0x16 JUMPI PUSH0 PUSH0 REVERT         ; failed callback -> no contract
     ///      JUMPDEST RETURNDATASIZE PUSH0 PUSH0 RETURNDATACOPY
     ///      RETURNDATASIZE PUSH0 RETURN                 ; runtime code = the callback's raw answer
-    function _stub() private pure returns (bytes memory) {
-        return abi.encodePacked(
-            hex"63", PENDING_SELECTOR, hex"5f525f5f6004601c335afa6016575f5ffd5b3d5f5f3e3d5ff3"
-        );
-    }
+    bytes internal constant STUB = hex"639457a9a35f525f5f6004601c335afa6016575f5ffd5b3d5f5f3e3d5ff3";
 
     /// @notice keccak256 of the CREATE2 stub, for computing data-contract addresses off-chain.
-    function stubHash() internal pure returns (bytes32) {
-        return keccak256(_stub());
-    }
+    bytes32 internal constant STUB_HASH = keccak256(STUB);
 
     // ------------------------------------------------------------------ CREATE
 
@@ -80,7 +74,7 @@ library CodeStore {
     /// @notice The data contract of chunk `i` under `salt`, created by `deployer`.
     function chunkAddress(address deployer, bytes32 salt, uint256 i) internal pure returns (address) {
         return address(
-            uint160(uint256(keccak256(abi.encodePacked(hex"ff", deployer, chunkSalt(salt, i), stubHash()))))
+            uint160(uint256(keccak256(abi.encodePacked(hex"ff", deployer, chunkSalt(salt, i), STUB_HASH))))
         );
     }
 
@@ -88,7 +82,7 @@ library CodeStore {
     ///         codeStorePending() with returnPending(). Reverts CodeStoreCreateFailed if the salt
     ///         was used before.
     function storeAt(bytes32 salt, bytes memory data) internal {
-        bytes memory stub = _stub();
+        bytes memory stub = STUB;
         uint256 total = data.length;
         uint256 off = 0;
         uint256 i = 0;

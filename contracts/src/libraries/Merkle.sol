@@ -66,23 +66,4 @@ library Merkle {
         }
         return leaves[0];
     }
-
-    /// @notice The sibling path of leaf `index` (what the off-chain aggregator sends as operatorInfoProof).
-    function getProofKeccak(bytes32[] memory leaves, uint256 index) internal pure returns (bytes memory proof) {
-        uint256 n = leaves.length;
-        if (n == 0) revert NoLeaves();
-        uint256 width = 1;
-        while (width < n) width <<= 1;
-        if (index >= width) revert InvalidIndex();
-        bytes32[] memory level = new bytes32[](width);
-        for (uint256 i = 0; i < n; i++) level[i] = leaves[i];
-        while (width > 1) {
-            proof = abi.encodePacked(proof, level[index ^ 1]);
-            index >>= 1;
-            width >>= 1;
-            for (uint256 i = 0; i < width; i++) {
-                level[i] = keccak256(abi.encodePacked(level[2 * i], level[2 * i + 1]));
-            }
-        }
-    }
 }

@@ -4,6 +4,7 @@ pragma solidity ^0.8.27;
 import {Test} from "./Test.sol";
 import {BN254} from "../../src/libraries/BN254.sol";
 import {Merkle} from "../../src/libraries/Merkle.sol";
+import {MerkleProofs} from "./MerkleProofs.sol";
 import {IBN254CertificateVerifierTypes} from "../../src/interfaces/IBN254CertificateVerifier.sol";
 
 /// @notice Test operators with real BN254 keys. Secret keys and G2 public keys come from
@@ -106,7 +107,7 @@ abstract contract BlsFixture is Test, IBN254CertificateVerifierTypes {
         for (uint256 i = 0; i < n; i++) {
             if (signerMask & (1 << i) != 0) continue;
             c.nonSignerWitnesses[k++] =
-                BN254OperatorInfoWitness(uint32(i), Merkle.getProofKeccak(leaves, i), _info(i, weights[i]));
+                BN254OperatorInfoWitness(uint32(i), MerkleProofs.getProofKeccak(leaves, i), _info(i, weights[i]));
         }
     }
 }

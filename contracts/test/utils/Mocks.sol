@@ -5,6 +5,7 @@ import {IAVSTaskHook} from "../../src/interfaces/IAVSTaskHook.sol";
 import {ITaskMailbox, ITaskMailboxTypes} from "../../src/interfaces/ITaskMailbox.sol";
 import {IERC20} from "../../src/interfaces/IERC20.sol";
 import {OperatorSet} from "../../src/libraries/OperatorSetLib.sol";
+import {IECDSACertificateVerifierTypes} from "../../src/interfaces/IECDSACertificateVerifier.sol";
 
 /// @notice A plain ERC-20 for fee tests.
 contract TestToken is IERC20 {
@@ -79,5 +80,47 @@ contract TestHook is IAVSTaskHook {
 
     function calculateTaskFee(ITaskMailboxTypes.TaskParams memory) external view returns (uint96) {
         return fee;
+    }
+}
+
+/// @notice An ECDSA certificate verifier stand-in: owner, table timestamp and the threshold
+///         answer are set by the test; it records the certificate it was asked about.
+contract MockECDSAVerifier is IECDSACertificateVerifierTypes {
+    address public owner;
+    uint32 public refTs;
+    bool public answer = true;
+    bytes32 public lastMessageHash;
+
+    function set(address owner_, uint32 refTs_, bool answer_) external {
+        (owner, refTs, answer) = (owner_, refTs_, answer_);
+    }
+
+    function getOperatorSetOwner(OperatorSet memory) external view returns (address) {
+        return owner;
+    }
+
+    function latestReferenceTimestamp(OperatorSet memory) external view returns (uint32) {
+        return refTs;
+    }
+
+    function maxOperatorTableStaleness(OperatorSet memory) external pure returns (uint32) {
+        return 0;
+    }
+
+    function verifyCertificate(OperatorSet calldata, ECDSACertificate calldata cert)
+        external
+        returns (uint256[] memory, address[] memory)
+    {
+        lastMessageHash = cert.messageHash;
+        require(answer, "bad signature");
+        return (new uint256[](1), new address[](0));
+    }
+
+    function verifyCertificateProportion(OperatorSet calldata, ECDSACertificate calldata cert, uint16[] calldata)
+        external
+        returns (bool, address[] memory)
+    {
+        lastMessageHash = cert.messageHash;
+        return (answer, new address[](0));
     }
 }

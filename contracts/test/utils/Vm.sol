@@ -32,6 +32,8 @@ interface Vm {
     function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
     function lastCallGas() external view returns (Gas memory);
     function pauseGasMetering() external;
+    /// @dev records the last call's gas under group/name in snapshots/<group>.json
+    function snapshotGasLastCall(string calldata group, string calldata name) external returns (uint256 gasUsed);
     function resumeGasMetering() external;
 
     // expectations

@@ -1,0 +1,425 @@
+/* e2e.c - see e2e.h. */
+#include "e2e.h"
+
+#include "aggregator.h"
+#include "bundle.h"
+#include "test.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A JSON string member's text, "" when absent. */
+static const char *jstr(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s ? s : "";
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+static char *state_file(e2e_net *n, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/devnet/state.json", n->home);
+    return out;
+}
+
+static int load(e2e_net *n)
+{
+    char p[512];
+    json_t *st = json_load_file(state_file(n, p, sizeof p), 0, NULL);
+    json_t *d = json_object_get(st, "deployment");
+    int bad = !st || !d ||
+              eth_address_parse(&n->mailbox, jstr(json_object_get(d, "taskMailbox"))) != ETH_OK ||
+              eth_address_parse(&n->faas, jstr(json_object_get(d, "faas"))) != ETH_OK ||
+              eth_address_parse(&n->registry, jstr(json_object_get(d, "operatorRegistry"))) != ETH_OK;
+    if (!bad) {
+        n->deploy_block = (uint64_t)json_integer_value(json_object_get(d, "deployBlock"));
+        json_t *ops = json_object_get(d, "operators");
+        n->n_ops = json_array_size(ops) < E2E_MAX_OPS ? json_array_size(ops) : E2E_MAX_OPS;
+        for (size_t i = 0; i < n->n_ops && !bad; i++)
+            bad = eth_address_parse(&n->ops[i], jstr(json_object_get(json_array_get(ops, i), "address"))) !=
+                  ETH_OK;
+        size_t i;
+        json_t *svc;
+        json_array_foreach(json_object_get(st, "services"), i, svc) {
+            if (strcmp(jstr(json_object_get(svc, "name")), "aggregator") != 0) continue;
+            const char *h = jstr(json_object_get(svc, "health"));
+            snprintf(n->aggregator_url, sizeof n->aggregator_url, "%.*s", (int)(strlen(h) > 8 ? strlen(h) - 8 : 0), h);
+        }
+        char kp[512], *key = NULL;
+        snprintf(kp, sizeof kp, "%s/devnet/aggregator/key", n->home);
+        FILE *f = fopen(kp, "r");
+        char buf[80] = "";
+        if (f) {
+            key = fgets(buf, sizeof buf, f);
+            fclose(f);
+        }
+        eth_key k;
+        bad = !key || eth_key_from_hex(&k, buf) != ETH_OK;
+        if (!bad) n->aggregator = k.address;
+        eth_key_wipe(&k);
+    }
+    json_decref(st);
+    return bad ? -1 : 0;
+}
+
+int e2e_up(e2e_net *n, const char *args)
+{
+    memset(n, 0, sizeof *n);
+    snprintf(n->home, sizeof n->home, "/tmp/faas-e2e-%d-%llu", (int)getpid(), (unsigned long long)(test_rand64() % 1000000));
+    if (mkdir(n->home, 0700) != 0) return -1;
+    n->port = test_free_port();
+    snprintf(n->rpc_url, sizeof n->rpc_url, "http://127.0.0.1:%d", n->port);
+    snprintf(n->ws_url, sizeof n->ws_url, "ws://127.0.0.1:%d", n->port);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "FAAS_HOME='%s' '%s/faas-devnet' up --detach --port %d %s > '%s/up.log' 2>&1", n->home,
+             test_bin_dir(), n->port, args ? args : "", n->home);
+    int rc = system(cmd);
+    if (rc != 0) {
+        snprintf(cmd, sizeof cmd, "cat '%s/up.log' >&2", n->home);
+        if (system(cmd) != 0) fprintf(stderr, "e2e: devnet failed and left no log\n");
+        return -1;
+    }
+    if (load(n) != 0) return -1;
+    n->rpc = eth_rpc_new(n->rpc_url, NULL);
+    eth_key user;
+    if (!n->rpc || eth_key_from_hex(&user, TEST_DEV_KEY1) != ETH_OK || eth_client_new(&n->client, n->rpc, &user) != ETH_OK)
+        return -1;
+    eth_key_wipe(&user);
+    return 0;
+}
+
+void e2e_down(e2e_net *n)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "FAAS_HOME='%s' '%s/faas-devnet' down >> '%s/up.log' 2>&1", n->home, test_bin_dir(),
+             n->home);
+    if (system(cmd) != 0) fprintf(stderr, "e2e: faas-devnet down failed (see %s/up.log)\n", n->home);
+    eth_client_free(n->client);
+    eth_rpc_free(n->rpc);
+    n->client = NULL;
+    n->rpc = NULL;
+    /* The services' own sanitizer reports (ASan builds) land in their logs. */
+    snprintf(cmd, sizeof cmd, "grep -l 'Sanitizer' '%s'/devnet/*/log >&2", n->home);
+    if (system(cmd) == 0) test_fail(__FILE__, __LINE__, "a devnet service reported a sanitizer error (see its log)");
+    /* Keep the files of a failed test for a post-mortem. */
+    if (!test_failures) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", n->home);
+        if (system(cmd) != 0) fprintf(stderr, "e2e: cannot remove %s\n", n->home);
+    } else {
+        fprintf(stderr, "e2e: devnet files kept in %s\n", n->home);
+    }
+}
+
+pid_t e2e_pid(e2e_net *n, const char *service)
+{
+    char p[512];
+    json_t *st = json_load_file(state_file(n, p, sizeof p), 0, NULL);
+    size_t i;
+    json_t *svc;
+    pid_t pid = -1;
+    json_array_foreach(json_object_get(st, "services"), i, svc) {
+        if (strcmp(jstr(json_object_get(svc, "name")), service) == 0)
+            pid = (pid_t)json_integer_value(json_object_get(svc, "pid"));
+    }
+    json_decref(st);
+    return pid;
+}
+
+void e2e_kill(e2e_net *n, const char *service, int sig)
+{
+    pid_t pid = e2e_pid(n, service);
+    if (pid <= 0) return;
+    kill(-pid, sig);
+    for (int i = 0; i < 200 && kill(pid, 0) == 0; i++) {
+        waitpid(pid, NULL, WNOHANG);
+        char p[64], buf[8];
+        snprintf(p, sizeof p, "/proc/%d/cmdline", (int)pid);
+        FILE *f = fopen(p, "r");
+        size_t got = f ? fread(buf, 1, sizeof buf, f) : 0;
+        if (f) fclose(f);
+        if (!got) break; /* a zombie of a process that is not ours to reap */
+        sleep_ms(25);
+    }
+}
+
+int e2e_restart_aggregator(e2e_net *n, const char *const *extra)
+{
+    char bin[512], cfg[512], log[512], p[512];
+    snprintf(bin, sizeof bin, "%s/aggregator", test_bin_dir());
+    snprintf(cfg, sizeof cfg, "%s/devnet/aggregator/config.json", n->home);
+    snprintf(log, sizeof log, "%s/devnet/aggregator/log", n->home);
+    char *argv[16] = { bin, "--config", cfg };
+    int k = 3;
+    for (; extra && *extra && k < 15; extra++) argv[k++] = (char *)*extra;
+    argv[k] = NULL;
+    pid_t pid = test_spawn(argv, log);
+    if (pid <= 0) return -1;
+    /* The state follows, so that `faas-devnet down` stops this one too. */
+    json_t *st = json_load_file(state_file(n, p, sizeof p), 0, NULL);
+    size_t i;
+    json_t *svc;
+    json_array_foreach(json_object_get(st, "services"), i, svc) {
+        if (strcmp(jstr(json_object_get(svc, "name")), "aggregator") == 0)
+            json_object_set_new(svc, "pid", json_integer(pid));
+    }
+    int rc = json_dump_file(st, p, JSON_INDENT(2));
+    json_decref(st);
+    if (rc) return -1;
+    char url[128];
+    snprintf(url, sizeof url, "%s/healthz", n->aggregator_url);
+    for (int t = 0; t < 300; t++) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "curl -sf -o /dev/null '%s'", url);
+        if (system(cmd) == 0) return 0;
+        sleep_ms(50);
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static int send_wait(e2e_net *n, const eth_address *to, const char *sig, json_t *args, eth_receipt *rc)
+{
+    eth_buf data;
+    eth_buf_init(&data, 0);
+    uint8_t tx[32];
+    int ok = eth_abi_encode_call(&data, sig, args) == ETH_OK &&
+             eth_client_send(n->client, tx, to, data.data, data.len, NULL) == ETH_OK &&
+             eth_client_wait_receipt(n->client, rc, tx, 30000) == ETH_OK;
+    json_decref(args);
+    eth_buf_free(&data);
+    if (!ok) fprintf(stderr, "e2e: %s failed: %s\n", sig, eth_client_last_error(n->client));
+    if (ok && rc->status != 1) {
+        eth_receipt_free(rc);
+        ok = 0;
+    }
+    return ok ? 0 : -1;
+}
+
+int e2e_register_dir(e2e_net *n, const char *dir, uint8_t id[32])
+{
+    uint8_t *tar;
+    size_t len;
+    char why[BUNDLE_DETAIL_MAX];
+    if (bundle_pack_dir(dir, NULL, &tar, &len, why) != BUNDLE_OK) return -1;
+    bundle_id(id, tar, len);
+    eth_receipt rc;
+    int r = send_wait(n, &n->faas, "registerFunction(bytes)", json_pack("[o]", eth_json_from_data(tar, len)), &rc);
+    free(tar);
+    if (!r) eth_receipt_free(&rc);
+    return r;
+}
+
+int e2e_write_js(e2e_net *n, const char *name, const char *js, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/%s", n->home, name);
+    char f[600];
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) return -1;
+    snprintf(f, sizeof f, "%s/manifest.json", path);
+    FILE *m = fopen(f, "w");
+    if (!m) return -1;
+    fputs("{\"runtime\":\"javascript\"}\n", m);
+    fclose(m);
+    snprintf(f, sizeof f, "%s/index.js", path);
+    FILE *i = fopen(f, "w");
+    if (!i) return -1;
+    fputs(js, i);
+    fclose(i);
+    return 0;
+}
+
+static int task_from_receipt(e2e_net *n, const eth_receipt *rc, uint8_t task[32], uint64_t *block)
+{
+    uint8_t topic[32];
+    eth_abi_event_topic(topic, "TaskCreated(address,bytes32,address,uint32,uint32,address,uint96,uint256,bytes)");
+    for (size_t i = 0; i < rc->n_logs; i++) {
+        const eth_log *l = &rc->logs[i];
+        if (memcmp(l->address.addr, n->mailbox.addr, 20) || l->n_topics < 3 || memcmp(l->topics[0], topic, 32)) continue;
+        memcpy(task, l->topics[2], 32);
+        if (block) *block = rc->block_number;
+        return 0;
+    }
+    return -1;
+}
+
+int e2e_call(e2e_net *n, const uint8_t id[32], const char *input, uint8_t task[32], uint64_t *block)
+{
+    eth_receipt rc;
+    if (send_wait(n, &n->faas, "callFunction(bytes32,bytes)",
+                  json_pack("[o,o]", eth_json_from_data(id, 32), eth_json_from_data((const uint8_t *)input, strlen(input))),
+                  &rc))
+        return -1;
+    int r = task_from_receipt(n, &rc, task, block);
+    eth_receipt_free(&rc);
+    return r;
+}
+
+int e2e_call_async(e2e_net *n, const uint8_t id[32], const char *input, uint8_t tx[32])
+{
+    eth_buf data;
+    eth_buf_init(&data, 0);
+    json_t *args = json_pack("[o,o]", eth_json_from_data(id, 32), eth_json_from_data((const uint8_t *)input, strlen(input)));
+    /* A fixed gas limit: estimating every call of a stream costs a round trip. */
+    eth_send_opts o = { .gas_limit = 500000 };
+    int ok = eth_abi_encode_call(&data, "callFunction(bytes32,bytes)", args) == ETH_OK &&
+             eth_client_send(n->client, tx, &n->faas, data.data, data.len, &o) == ETH_OK;
+    json_decref(args);
+    eth_buf_free(&data);
+    return ok ? 0 : -1;
+}
+
+int e2e_task_of_tx(e2e_net *n, const uint8_t tx[32], uint8_t task[32], uint64_t *block)
+{
+    eth_receipt rc;
+    if (eth_client_wait_receipt(n->client, &rc, tx, 30000) != ETH_OK) return -1;
+    int r = rc.status == 1 ? task_from_receipt(n, &rc, task, block) : -1;
+    eth_receipt_free(&rc);
+    return r;
+}
+
+int e2e_task_status(e2e_net *n, const uint8_t task[32])
+{
+    eth_buf data;
+    eth_buf_init(&data, 0);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    int st = -1;
+    json_t *args = json_pack("[o]", eth_json_from_data(task, 32));
+    if (eth_abi_encode_call(&data, "getTaskStatus(bytes32)", args) == ETH_OK &&
+        eth_rpc_eth_call(n->rpc, &out, &len, NULL, &n->mailbox, data.data, data.len) == ETH_OK && len == 32)
+        st = out[31];
+    json_decref(args);
+    free(out);
+    eth_buf_free(&data);
+    return st;
+}
+
+int e2e_wait_status(e2e_net *n, const uint8_t task[32], int want, long timeout_ms)
+{
+    for (long t = 0; t <= timeout_ms; t += 50) {
+        if (e2e_task_status(n, task) == want) return 0;
+        sleep_ms(50);
+    }
+    return -1;
+}
+
+int e2e_verified_logs(e2e_net *n, const uint8_t task[32], uint64_t from_block, char **result,
+                      uint8_t is_nonsigner[E2E_MAX_OPS])
+{
+    if (result) *result = NULL;
+    if (is_nonsigner) memset(is_nonsigner, 0, E2E_MAX_OPS);
+    uint8_t topic[32];
+    eth_abi_event_topic(topic, "TaskVerified(address,bytes32,address,uint32,bytes,bytes)");
+    eth_log_filter f = { .addresses = &n->mailbox, .n_addresses = 1, .topic0 = (const uint8_t(*)[32])topic, .n_topic0 = 1 };
+    uint64_t head;
+    eth_log *logs;
+    size_t nl;
+    if (eth_rpc_block_number(n->rpc, &head) != ETH_OK ||
+        eth_rpc_get_logs(n->rpc, &logs, &nl, &f, from_block, head) != ETH_OK)
+        return -1;
+    int count = 0;
+    for (size_t i = 0; i < nl; i++) {
+        if (logs[i].n_topics < 3 || memcmp(logs[i].topics[2], task, 32) != 0) continue;
+        count++;
+        json_t *ev, *cert = NULL;
+        if (eth_abi_decode_log(&ev, "TaskVerified(address indexed aggregator, bytes32 indexed taskHash, address indexed avs,"
+                                    " uint32 executorOperatorSetId, bytes executorCert, bytes result)",
+                               (const uint8_t(*)[32])logs[i].topics, logs[i].n_topics, logs[i].data,
+                               logs[i].data_len) != ETH_OK)
+            continue;
+        const char *rh = json_string_value(json_object_get(ev, "result"));
+        uint8_t *rb = NULL, *cb = NULL;
+        size_t rl = 0, cl = 0;
+        if (result && rh && eth_hex_decode_alloc(&rb, &rl, rh, strlen(rh)) == ETH_OK) {
+            free(*result);
+            *result = malloc(rl + 1);
+            if (*result) {
+                memcpy(*result, rb, rl);
+                (*result)[rl] = 0;
+            }
+        }
+        const char *ch = json_string_value(json_object_get(ev, "executorCert"));
+        if (is_nonsigner && ch && eth_hex_decode_alloc(&cb, &cl, ch, strlen(ch)) == ETH_OK &&
+            eth_abi_decode(&cert, "(" AGG_CERT_ABI_TYPE ")", cb, cl) == ETH_OK) {
+            size_t k;
+            json_t *w;
+            memset(is_nonsigner, 0, E2E_MAX_OPS);
+            json_array_foreach(json_array_get(json_array_get(cert, 0), 4), k, w) {
+                const char *is = json_string_value(json_array_get(w, 0));
+                long idx = is ? strtol(is, NULL, 10) : -1;
+                if (idx >= 0 && idx < E2E_MAX_OPS) is_nonsigner[idx] = 1;
+            }
+        }
+        json_decref(cert);
+        free(rb);
+        free(cb);
+        json_decref(ev);
+    }
+    eth_logs_free(logs, nl);
+    return count;
+}
+
+static size_t collect(char *p, size_t size, size_t nm, void *user)
+{
+    eth_buf *b = user;
+    return eth_buf_append(b, p, size * nm) == ETH_OK ? size * nm : 0;
+}
+
+json_t *e2e_aggregator_task(e2e_net *n, const uint8_t task[32])
+{
+    char url[256], h[67];
+    snprintf(url, sizeof url, "%s/v1/tasks/%s", n->aggregator_url, eth_hex_encode(h, task, 32));
+    CURL *c = curl_easy_init();
+    eth_buf b;
+    eth_buf_init(&b, 0);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    long status = 0;
+    json_t *doc = NULL;
+    if (curl_easy_perform(c) == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+        status == 200)
+        doc = json_loadb((const char *)b.data, b.len, 0, NULL);
+    curl_easy_cleanup(c);
+    eth_buf_free(&b);
+    return doc;
+}
+
+json_t *e2e_aggregator_wait(e2e_net *n, const uint8_t task[32], const char *status, long timeout_ms)
+{
+    json_t *doc = NULL;
+    for (long t = 0; t <= timeout_ms; t += 50) {
+        json_decref(doc);
+        doc = e2e_aggregator_task(n, task);
+        if (strcmp(jstr(json_object_get(doc, "status")), status) == 0) break;
+        sleep_ms(50);
+    }
+    return doc;
+}
+
+uint64_t e2e_aggregator_nonce(e2e_net *n)
+{
+    char a[43];
+    json_t *res;
+    uint64_t v = 0;
+    if (eth_rpc_call(n->rpc, &res, "eth_getTransactionCount", json_pack("[s,s]", eth_address_to_hex(a, &n->aggregator), "latest")) ==
+        ETH_OK) {
+        if (eth_json_quantity(&v, res) != ETH_OK) v = 0;
+        json_decref(res);
+    }
+    return v;
+}
