@@ -80,6 +80,7 @@ static uint8_t *make_tar(const tent *ents, size_t n, int plain, size_t *len)
 #define INDEX_JS {"index.js", 'f', "exports.handler = async () => 1;\n", 0, 0}
 
 static char workdir[] = "/tmp/faas-bundle-test-XXXXXX";
+static int have_workdir;
 static char cachedir[256];
 
 static int rm_cb(const char *p, const struct stat *s, int t, struct FTW *f)
@@ -92,9 +93,9 @@ static int rm_cb(const char *p, const struct stat *s, int t, struct FTW *f)
  * next to the cache (a ../ escape) is visible too. */
 static bundle_cache *fresh_cache(const bundle_limits *lim)
 {
-    if (workdir[sizeof workdir - 2] != 'X') nftw(workdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    if (have_workdir) nftw(workdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
     strcpy(workdir, "/tmp/faas-bundle-test-XXXXXX");
-    if (!mkdtemp(workdir)) return NULL;
+    if (!(have_workdir = mkdtemp(workdir) != NULL)) return NULL;
     snprintf(cachedir, sizeof cachedir, "%s/cache", workdir);
     bundle_cache *c = NULL;
     return bundle_cache_open(&c, cachedir, lim) == BUNDLE_OK ? c : NULL;
@@ -458,7 +459,8 @@ static void test_errors_have_messages(void)
 
 static void test_cleanup(void)
 {
-    if (workdir[sizeof workdir - 2] != 'X') nftw(workdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    if (have_workdir) nftw(workdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    have_workdir = 0;
 }
 
 static const struct test_case cases[] = {

@@ -13,6 +13,7 @@
 pt_exec_fn pt_exec;
 
 static char workdir[] = "/tmp/faas-perf-test-XXXXXX";
+static int have_workdir;
 static bundle_cache *cache;
 static int serial;
 
@@ -20,7 +21,7 @@ bundle_cache *pt_cache(void)
 {
     if (!cache) {
         char dir[64];
-        if (!mkdtemp(workdir)) return NULL;
+        if (!(have_workdir = mkdtemp(workdir) != NULL)) return NULL;
         snprintf(dir, sizeof dir, "%s/cache", workdir);
         if (bundle_cache_open(&cache, dir, NULL) != BUNDLE_OK) return NULL;
     }
@@ -37,7 +38,8 @@ void pt_cleanup(void)
 {
     if (cache) bundle_cache_close(cache);
     cache = NULL;
-    if (workdir[sizeof workdir - 2] != 'X') nftw(workdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    if (have_workdir) nftw(workdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    have_workdir = 0;
 }
 
 static int add_dir(const char *dir, bundle_info *out, uint8_t **tar, size_t *tar_len)
