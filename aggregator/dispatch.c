@@ -466,6 +466,7 @@ static int certify(dispatcher *d, job *j, size_t g)
         cert.data = NULL;
         s->creation_time = j->creation_time;
         s->deadline = j->t.deadline;
+        for (size_t i = 0; i < j->table->t.n; i++) s->non_signers += !agg_quorum_is_signer(j->q, g, i);
         s->work_ms = svc_mono_ms() - j->seen_mono;
     }
     agg_msg *m = s ? calloc(1, sizeof *m) : NULL;
@@ -478,12 +479,13 @@ static int certify(dispatcher *d, job *j, size_t g)
         return 1;
     }
     agg_count_task(d->a, "certified");
-    m->kind = AGG_MSG_SUBMIT;
-    m->sub = s;
-    agg_inbox_post(&d->a->submit_in, m);
     char h[67];
     task_hex(h, j->t.task_hash);
     svc_log(SVC_LOG_INFO, "task certified", "{s:s,s:s,s:f}", "task", h, "quorum", reason, "ms", s->work_ms);
+    /* s belongs to the submitter from here on. */
+    m->kind = AGG_MSG_SUBMIT;
+    m->sub = s;
+    agg_inbox_post(&d->a->submit_in, m);
     job_remove(d, j);
     return 1;
 }

@@ -517,7 +517,7 @@ static devnet_err start_executors(up_ctx *c, char *detail)
         json_t *doc = json_pack("{s:s,s:I,s:o,s:{s:s,s:s,s:s},s:s,s:s,s:s,s:{s:b,s:b}}", "rpc_url", c->rpc_url,
                                 "chain_id", (json_int_t)c->chain_id, "contracts", contracts_json(c), "operator",
                                 "ecdsa_key_file", "ecdsa.key", "bls_keystore", "keystore.json", "bls_password_file",
-                                "password", "listen", listen, "data_dir", "data", "performer", "local", "test", "lie",
+                                "password", "listen", listen, "data_dir", "data", "performer", "managed", "test", "lie",
                                 c->o->lie == i + 1, "bad_signature", c->o->bad_signature == i + 1);
         int wrote = write_json(pathf(cfg, "%s/config.json", k->dir), doc, 0644);
         json_decref(doc);

@@ -11,13 +11,13 @@
  *
  * POST /v1/task   body: a task request
  *   {"version": 1,
- *    "chain_id": 31337,                 the chain of the TaskMailbox
+ *    "chain_id": 31337,                 the chain of the TaskMailbox (< 2^63)
  *    "mailbox": "0x<20 bytes>",         TaskMailbox address
  *    "task_hash": "0x<32 bytes>",       TaskCreated.taskHash
  *    "avs": "0x<20 bytes>",             TaskCreated.avs (the FaaS contract)
  *    "operator_set_id": 1,              TaskCreated.executorOperatorSetId
  *    "reference_timestamp": 1700000000, TaskCreated.operatorTableReferenceTimestamp
- *    "task_block": 42,                  block of the TaskCreated log
+ *    "task_block": 42,                  block of the TaskCreated log (< 2^63)
  *    "payload": "0x…",                  TaskCreated.payload
  *    "executor": "0x<20 bytes>",        the operator this request is meant for
  *    "signature": "0x<65 bytes>"}       the aggregator's ECDSA signature
@@ -339,12 +339,18 @@ typedef struct {
     char *bls_password_file;    /* operator.bls_password_file */
     char *listen;               /* listen: host:port of the task API */
     char *data_dir;             /* data_dir: executor.db and the bundle cache */
-    char *performer;            /* performer: "local" (spawn per call, no sandbox) */
+    char *performer;            /* performer: where functions run -
+                                 *   "managed": a bin/performer this executor starts and
+                                 *     stops (unix socket in data_dir, sandboxed, warm)
+                                 *   "unix:/path", "host:port": a performer run separately
+                                 *   "local": a runtime process per call, NO sandbox (development) */
+    char *performer_bin;        /* performer_bin: for "managed" (default: next to executor) */
     uint64_t max_inflight;      /* limits.max_inflight: tasks at once, more get 503 */
     uint64_t task_timeout_ms;   /* limits.task_timeout_ms: a function's wall time */
     uint64_t memory_mib;        /* limits.memory_mib: a function's memory */
     uint64_t max_bundle_bytes;  /* limits.max_bundle_bytes: largest bundle fetched */
-    int network_access;         /* network_access: functions may use the network */
+    int network_access;         /* network_access: functions may use the network ("managed"
+                                 * passes --allow-network; others decide themselves) */
     int test_lie;               /* test.lie: TEST ONLY - answer a wrong result (validly signed) */
     int test_bad_signature;     /* test.bad_signature: TEST ONLY - answer a signature that does not verify */
 } exec_settings;

@@ -32,7 +32,7 @@ static void test_call_result(void)
     CHECK_INT(e2e_wait_status(&net, task, 2, 30000), 0);
     char *result = NULL;
     uint8_t nonsigner[E2E_MAX_OPS];
-    CHECK_INT(e2e_verified_logs(&net, task, block, &result, nonsigner), 1);
+    CHECK_INT(e2e_wait_verified_logs(&net, task, block, &result, nonsigner, 5000), 1);
     CHECK_STR(result, "{\"payload\":{\"doubled\":42,\"greeting\":\"hi Ada\"},\"error\":null}");
     for (size_t i = 0; i < net.n_ops; i++) CHECK_INT(nonsigner[i], 0); /* all three signed */
     free(result);
@@ -56,7 +56,7 @@ static void test_hello_example(void)
     CHECK_INT(e2e_wait_status(&net, task, 2, 30000), 0);
     char *result = NULL;
     uint8_t nonsigner[E2E_MAX_OPS];
-    CHECK_INT(e2e_verified_logs(&net, task, block, &result, nonsigner), 1);
+    CHECK_INT(e2e_wait_verified_logs(&net, task, block, &result, nonsigner, 5000), 1);
     for (size_t i = 0; i < net.n_ops; i++) CHECK_INT(nonsigner[i], 0);
     /* The timestamp is the creation block's. */
     json_t *b;

@@ -35,7 +35,7 @@ static void test_one_stopped_still_verified(void)
     CHECK_INT(e2e_wait_status(&net, task, 2, 20000), 0);
     char *result = NULL;
     uint8_t nonsigner[E2E_MAX_OPS];
-    CHECK_INT(e2e_verified_logs(&net, task, block, &result, nonsigner), 1);
+    CHECK_INT(e2e_wait_verified_logs(&net, task, block, &result, nonsigner, 5000), 1);
     CHECK_STR(result, "{\"payload\":{\"echo\":\"one down\"},\"error\":null}");
     CHECK(!nonsigner[0] && !nonsigner[1] && nonsigner[2]);
     free(result);
