@@ -371,7 +371,7 @@ static long accept_answer(dispatcher *d, job *j, op_slot *o, int *reached)
         op_fail(o, 0, "BLS signature is not a point of G1");
     } else {
         size_t g;
-        agg_err e = agg_quorum_add(j->q, o->index, r.result, r.result_len, r.signature, &g, reached);
+        agg_err e = agg_quorum_add(j->q, o->index, r.result, r.result_len, &g, reached);
         if (e) {
             op_fail(o, 0, "cannot record the answer: %s", agg_strerror(e));
         } else {

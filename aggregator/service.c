@@ -541,8 +541,6 @@ agg_err agg_service_start(agg_service **out, const agg_settings *s, char *detail
     return AGG_OK;
 }
 
-int agg_service_port(const agg_service *a) { return svc_http_port(a->http); }
-
 void agg_service_stop(agg_service *a)
 {
     if (!a) return;

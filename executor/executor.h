@@ -198,8 +198,6 @@ exec_err exec_response_signer(eth_address *signer, uint64_t chain_id, const eth_
 char *exec_response_to_json(const exec_response *r);
 /* Strict like exec_request_parse; result may be empty, at most EXEC_MAX_RESULT. */
 exec_err exec_response_parse(exec_response *r, const char *json, size_t n, char *detail);
-/* Deep copy (dst's previous contents are not freed). */
-exec_err exec_response_copy(exec_response *dst, const exec_response *src);
 void exec_response_free(exec_response *r);
 
 /* ------------------------------------------------------------------------ */
@@ -364,8 +362,6 @@ typedef struct exec_service exec_service;
  * registration, opens the store and the bundle cache, and starts serving
  * the protocol above on s->listen. Errors come with a one-line detail. */
 exec_err exec_service_start(exec_service **out, const exec_settings *s, char *detail);
-/* The bound port (s->listen may ask for port 0). */
-int exec_service_port(const exec_service *e);
 /* Stops serving (waits for requests in flight) and frees. NULL is fine. */
 void exec_service_stop(exec_service *e);
 

@@ -908,8 +908,6 @@ exec_err exec_service_start(exec_service **out, const exec_settings *s, char *de
     return EXEC_OK;
 }
 
-int exec_service_port(const exec_service *e) { return svc_http_port(e->http); }
-
 void exec_service_stop(exec_service *e)
 {
     if (!e) return;

@@ -308,8 +308,12 @@ int e2e_call_async(e2e_net *n, const uint8_t id[32], const char *input, uint8_t 
     eth_buf data;
     eth_buf_init(&data, 0);
     json_t *args = json_pack("[o,o]", eth_json_from_data(id, 32), eth_json_from_data((const uint8_t *)input, strlen(input)));
-    /* A fixed gas limit: estimating every call of a stream costs a round trip. */
-    eth_send_opts o = { .gas_limit = 500000 };
+    /* A fixed gas limit and fees (anvil's base fee only falls while blocks
+     * stay this empty): estimating every call of a stream costs round trips. */
+    eth_u256 max_fee, tip;
+    eth_u256_from_u64(&max_fee, 50000000000ull);
+    eth_u256_from_u64(&tip, 1000000000ull);
+    eth_send_opts o = { .gas_limit = 500000, .max_fee = &max_fee, .priority_fee = &tip };
     int ok = eth_abi_encode_call(&data, "callFunction(bytes32,bytes)", args) == ETH_OK &&
              eth_client_send(n->client, tx, &n->faas, data.data, data.len, &o) == ETH_OK;
     json_decref(args);
