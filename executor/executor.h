@@ -358,9 +358,13 @@ extern const size_t exec_settings_count;
 
 typedef struct exec_service exec_service;
 
-/* Loads the keys, checks the chain (chain id, contracts) and the operator's
- * registration, opens the store and the bundle cache, and starts serving
- * the protocol above on s->listen. Errors come with a one-line detail. */
+/* Loads the keys (and removes FAAS_EXECUTOR_ECDSA_KEY and
+ * FAAS_EXECUTOR_BLS_PASSWORD from the environment once read), checks the
+ * chain (chain id, registered aggregator), opens the store, starts or
+ * reaches the performer (a managed one gets no descriptor and none of our
+ * environment but PATH, HOME, LANG, TMPDIR, LOG_LEVEL and the sanitizer
+ * options), and serves the protocol above on s->listen. Errors come with a
+ * one-line detail. */
 exec_err exec_service_start(exec_service **out, const exec_settings *s, char *detail);
 /* Stops serving (waits for requests in flight) and frees. NULL is fine. */
 void exec_service_stop(exec_service *e);

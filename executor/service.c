@@ -684,8 +684,14 @@ static exec_err parse_address(eth_address *out, const char *text, const char *wh
 static exec_err load_keys(exec_service *e, char *detail)
 {
     char *hex;
-    if (svc_secret_load(&hex, "FAAS_EXECUTOR_ECDSA_KEY", e->cfg.ecdsa_key_file, "operator ECDSA key", detail))
+    svc_err se = svc_secret_load(&hex, "FAAS_EXECUTOR_ECDSA_KEY", e->cfg.ecdsa_key_file, "operator ECDSA key", detail);
+    /* Read once, the secrets leave the environment: no child (the
+     * performer) ever sees them. */
+    unsetenv("FAAS_EXECUTOR_ECDSA_KEY");
+    if (se) {
+        unsetenv("FAAS_EXECUTOR_BLS_PASSWORD");
         return EXEC_ERR_CONFIG;
+    }
     eth_err ke = eth_key_from_hex(&e->ecdsa, hex);
     svc_secret_free(hex);
     if (ke) return config_fail(detail, "operator ECDSA key is not a valid secp256k1 key%s", "");
@@ -693,8 +699,9 @@ static exec_err load_keys(exec_service *e, char *detail)
     char *json, *password;
     size_t n;
     if (svc_file_read(e->cfg.bls_keystore, 1 << 20, &json, &n, detail)) return EXEC_ERR_CONFIG;
-    if (svc_secret_load(&password, "FAAS_EXECUTOR_BLS_PASSWORD", e->cfg.bls_password_file, "keystore password",
-                        detail)) {
+    se = svc_secret_load(&password, "FAAS_EXECUTOR_BLS_PASSWORD", e->cfg.bls_password_file, "keystore password", detail);
+    unsetenv("FAAS_EXECUTOR_BLS_PASSWORD");
+    if (se) {
         free(json);
         return EXEC_ERR_CONFIG;
     }
@@ -834,7 +841,23 @@ static exec_err start_performer(exec_service *e, char *detail)
         sigset_t none;
         sigemptyset(&none);
         pthread_sigmask(SIG_SETMASK, &none, NULL);
-        execv(bin, argv);
+        /* Nothing of ours beyond stdio (the store, sockets, keystore files)
+         * and only a few harmless variables go to the performer. */
+        close_range(3, ~0u, 0);
+        static const char *const keep[] = { "PATH", "HOME", "LANG", "TMPDIR", "LOG_LEVEL", "ASAN_OPTIONS",
+                                            "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+        char *env[sizeof keep / sizeof keep[0] + 1];
+        size_t ne = 0;
+        for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {
+            const char *v = getenv(keep[k]);
+            size_t len = v ? strlen(keep[k]) + strlen(v) + 2 : 0;
+            char *kv = len ? malloc(len) : NULL;
+            if (!kv) continue;
+            snprintf(kv, len, "%s=%s", keep[k], v);
+            env[ne++] = kv;
+        }
+        env[ne] = NULL;
+        execve(bin, argv, env);
         fprintf(stderr, "executor: cannot run %s: %s\n", bin, strerror(errno));
         _exit(127);
     }

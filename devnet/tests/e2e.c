@@ -245,13 +245,29 @@ static int send_wait(e2e_net *n, const eth_address *to, const char *sig, json_t 
     return ok ? 0 : -1;
 }
 
+int e2e_pack_dir(const char *dir, uint8_t **tar, size_t *n, uint8_t id[32])
+{
+    char why[BUNDLE_DETAIL_MAX];
+    if (bundle_pack_dir(dir, NULL, tar, n, why) != BUNDLE_OK) return -1;
+    bundle_id(id, *tar, *n);
+    return 0;
+}
+
+int e2e_deploy_url(e2e_net *n, const char *url, const uint8_t code_hash[32])
+{
+    eth_receipt rc;
+    if (send_wait(n, &n->faas, "deployFunction(string,bytes32)", json_pack("[s,o]", url, eth_json_from_data(code_hash, 32)),
+                  &rc))
+        return -1;
+    eth_receipt_free(&rc);
+    return 0;
+}
+
 int e2e_register_dir(e2e_net *n, const char *dir, uint8_t id[32])
 {
     uint8_t *tar;
     size_t len;
-    char why[BUNDLE_DETAIL_MAX];
-    if (bundle_pack_dir(dir, NULL, &tar, &len, why) != BUNDLE_OK) return -1;
-    bundle_id(id, tar, len);
+    if (e2e_pack_dir(dir, &tar, &len, id) != 0) return -1;
     eth_receipt rc;
     int r = send_wait(n, &n->faas, "registerFunction(bytes)", json_pack("[o]", eth_json_from_data(tar, len)), &rc);
     free(tar);

@@ -49,6 +49,10 @@ int e2e_restart_aggregator(e2e_net *n, const char *const *extra);
 /* Registers a function directory's bundle on chain (bundle_pack_dir, then
  * FaaS.registerFunction); id gets the function id. 0 or -1. */
 int e2e_register_dir(e2e_net *n, const char *dir, uint8_t id[32]);
+/* Packs a function directory (bundle_pack_dir): *tar (caller frees), *n, id. */
+int e2e_pack_dir(const char *dir, uint8_t **tar, size_t *n, uint8_t id[32]);
+/* FaaS.deployFunction(url, code_hash): a remote bundle. 0 or -1. */
+int e2e_deploy_url(e2e_net *n, const char *url, const uint8_t code_hash[32]);
 /* A function directory with manifest.json and index.js holding js (the
  * handler module); path gets it (under the FAAS_HOME). 0 or -1. */
 int e2e_write_js(e2e_net *n, const char *name, const char *js, char *path, size_t cap);
