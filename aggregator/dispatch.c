@@ -291,6 +291,9 @@ static int job_prepare(dispatcher *d, job *j)
     }
     for (size_t i = 0; i < n; i++)
         if (j->ops[i].state == OP_IDLE) op_start(d, j, i);
+    /* Out on the wire now, before the mailbox read below. */
+    int running;
+    curl_multi_perform(d->multi, &running);
 
     exec_task_info ti;
     if (exec_chain_task(d->rpc, &d->a->mailbox, j->t.task_hash, &ti, detail) != EXEC_OK) {
