@@ -4,6 +4,7 @@
  * bn254.h. Tests that need internals include this file directly. */
 #include "bn254.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -35,7 +36,9 @@ static inline void fp_mul_b3(fp *r, const fp *a)
 #define EC_ONE FP_ONE
 #define EC_BETA FP_BETA
 #define EC_MUL_FP fp_mul
+#define EC_GLV_MUL_CT 1
 #include "src/ec_impl.h"
+#undef EC_GLV_MUL_CT
 #undef EC_FE
 #undef EC_F
 #undef EC_G
@@ -71,6 +74,7 @@ static inline void fp2_mul_b3(fp2 *r, const fp2 *a) { fp2_mul(r, a, &FP2_TWIST_B
 #undef EC_BETA
 #undef EC_MUL_FP
 
+#include "src/g2_impl.h"
 #include "src/pairing_impl.h"
 
 /* ---- errors and utilities ------------------------------------------------- */
@@ -87,7 +91,6 @@ const char *bn254_strerror(bn254_err e)
         [BN254_ERR_BAD_KEY] = "secret key must be in [1, r)",
         [BN254_ERR_VERIFY] = "signature does not verify",
         [BN254_ERR_RANDOM] = "OS random source failed",
-        [BN254_ERR_HEX] = "malformed hex",
         [BN254_ERR_JSON] = "keystore JSON malformed or missing a field",
         [BN254_ERR_KEYSTORE] = "unsupported keystore (kdf, cipher, curve or parameters)",
         [BN254_ERR_PASSWORD] = "wrong keystore password (checksum mismatch)",
@@ -290,41 +293,7 @@ void bn254_g2_generator(bn254_g2 *r)
 int bn254_g2_is_infinity(const bn254_g2 *a) { return (int)g2_aff_is_inf(a); }
 int bn254_g2_is_on_curve(const bn254_g2 *a) { return (int)g2_aff_on_curve(a); }
 
-/* psi in Jacobian coordinates: conjugation commutes with the Z powers. */
-static void g2_jac_psi(bn254_g2_jac *r, const bn254_g2_jac *a)
-{
-    fp2_conj(&r->x, &a->x);
-    fp2_mul(&r->x, &r->x, &PSI_X);
-    fp2_conj(&r->y, &a->y);
-    fp2_mul(&r->y, &r->y, &PSI_Y);
-    fp2_conj(&r->z, &a->z);
-}
-
-/* Dai, Lin, Zhao, Zhou, "Fast subgroup membership testings for G1, G2 and GT
- * on pairing-friendly curves" (eprint 2022/348), BN case: for u != 4 mod 13
- * and u != 92 mod 97 (true for alt_bn128: u = 0 mod 13, 49 mod 97), a point Q
- * of E'(Fp2) is in G2 iff [u+1]Q + psi([u]Q) + psi^2([u]Q) = psi^3([2u]Q). */
-int bn254_g2_is_in_subgroup_var(const bn254_g2 *a)
-{
-    bn254_g2_jac xq, lhs, rhs, t;
-    bn254_g2 na;
-    if (g2_aff_is_inf(a)) return 1;
-    g2_aff_neg(&na, a);
-    g2_jac_from_aff(&xq, a);
-    for (size_t i = 1; i < sizeof U_NAF; i++) {
-        g2_jac_dbl(&xq, &xq);
-        if (U_NAF[i] > 0) g2_jac_add_aff_var(&xq, &xq, a);
-        else if (U_NAF[i] < 0) g2_jac_add_aff_var(&xq, &xq, &na);
-    }
-    g2_jac_add_aff_var(&lhs, &xq, a);
-    g2_jac_psi(&t, &xq);
-    g2_jac_add_var(&lhs, &lhs, &t);
-    g2_jac_psi(&t, &t);
-    g2_jac_add_var(&lhs, &lhs, &t);
-    g2_jac_dbl(&rhs, &xq);
-    for (int i = 0; i < 3; i++) g2_jac_psi(&rhs, &rhs);
-    return (int)g2_jac_eq(&lhs, &rhs);
-}
+int bn254_g2_is_in_subgroup_var(const bn254_g2 *a) { return g2_in_subgroup(a); }
 
 bn254_err bn254_g2_from_bytes(bn254_g2 *r, const uint8_t in[128])
 {
@@ -362,7 +331,7 @@ void bn254_g2_mul_var(bn254_g2 *r, const bn254_g2 *a, const bn254_scalar *k)
     g2_jac_to_aff(r, &t);
 }
 
-void bn254_g2_mul(bn254_g2 *r, const bn254_g2 *a, const bn254_scalar *k) { g2_mul_ct(r, a, k->l); }
+void bn254_g2_mul(bn254_g2 *r, const bn254_g2 *a, const bn254_scalar *k) { g2_mul_gls(r, a, k->l); }
 
 void bn254_g2_psi(bn254_g2 *r, const bn254_g2 *a)
 {
@@ -470,7 +439,7 @@ void bn254_hash_to_g1(bn254_g1 *r, const uint8_t digest[32])
         fp_sqr(&beta, &x);
         fp_mul(&beta, &beta, &x);
         fp_add(&beta, &beta, &FP_B);
-        if (fp_sqrt(&y, &beta)) break;
+        if (fp_sqrt(&y, &beta)) break;   /* y = beta^((p+1)/4), no sign normalisation */
         fp_add(&x, &x, &FP_ONE);
     }
     r->x = x;
@@ -479,18 +448,39 @@ void bn254_hash_to_g1(bn254_g1 *r, const uint8_t digest[32])
 
 /* ---- BLS ------------------------------------------------------------------ */
 
+/* The Miller loop lines of the G2 generator, computed once: both checks below
+ * pair something with +-G2. */
+static line G2_LINES[ATE_LINES];
+static pthread_once_t g2_lines_once = PTHREAD_ONCE_INIT;
+
+static void g2_lines_init(void)
+{
+    bn254_g2 g;
+    bn254_g2_generator(&g);
+    g2_prepare_lines(G2_LINES, &g);
+}
+
+/* 1 iff e(a, G2) e(b, q) = 1 (points valid; infinity contributes 1). */
+static int check_with_g2(const bn254_g1 *a, const bn254_g1 *b, const bn254_g2 *q)
+{
+    fp12 f;
+    int live = !g1_aff_is_inf(b) && !g2_aff_is_inf(q);
+    pthread_once(&g2_lines_once, g2_lines_init);
+    if (g1_aff_is_inf(a)) miller_loop(&f, b, q, 1);
+    else miller_loop_chunk(&f, b, q, (size_t)live, a, G2_LINES);
+    final_exp(&f, &f);
+    return (int)fp12_is_one(&f);
+}
+
 bn254_err bn254_sk_from_bytes(bn254_sk *sk, const uint8_t in[32])
 {
+    /* Branch-free (ctime_sign.c checks it): only validity may leak. */
     uint64_t l[4];
     limbs_from_be(l, in);
-    uint64_t ok = limbs_lt(l, R_LIMBS) & (limbs_is_zero(l, 4) ^ 1);
-    if (!ok) {
-        wipe(l, sizeof l);
-        return BN254_ERR_BAD_KEY;
-    }
-    memcpy(sk->k.l, l, sizeof l);
+    uint64_t ok = limbs_lt(l, R_LIMBS) & (limbs_is_zero(l, 4) ^ 1), mask = 0 - ok;
+    for (int i = 0; i < 4; i++) sk->k.l[i] = l[i] & mask;
     wipe(l, sizeof l);
-    return BN254_OK;
+    return (bn254_err)((1 - ok) * BN254_ERR_BAD_KEY);
 }
 
 bn254_err bn254_sk_generate(bn254_sk *sk)
@@ -529,7 +519,7 @@ void bn254_bls_pubkey_g2(bn254_g2 *pk, const bn254_sk *sk)
 {
     bn254_g2 g;
     bn254_g2_generator(&g);
-    g2_mul_ct(pk, &g, sk->k.l);
+    g2_mul_gls(pk, &g, sk->k.l);
 }
 
 void bn254_bls_sign(bn254_g1 *sig, const bn254_sk *sk, const uint8_t digest[32])
@@ -541,15 +531,12 @@ void bn254_bls_sign(bn254_g1 *sig, const bn254_sk *sk, const uint8_t digest[32])
 
 bn254_err bn254_bls_verify(const uint8_t digest[32], const bn254_g1 *sig, const bn254_g2 *pk)
 {
-    bn254_g1 p[2];
-    bn254_g2 q[2];
+    bn254_g1 ns, h;
     if (g1_aff_is_inf(sig) || g2_aff_is_inf(pk)) return BN254_ERR_INFINITY;
     /* e(-sig, G2) e(H, pk) = 1 */
-    g1_aff_neg(&p[0], sig);
-    bn254_g2_generator(&q[0]);
-    bn254_hash_to_g1(&p[1], digest);
-    q[1] = *pk;
-    return bn254_pairing_check(p, q, 2) ? BN254_OK : BN254_ERR_VERIFY;
+    g1_aff_neg(&ns, sig);
+    bn254_hash_to_g1(&h, digest);
+    return check_with_g2(&ns, &h, pk) ? BN254_OK : BN254_ERR_VERIFY;
 }
 
 void bn254_bls_gamma(bn254_scalar *gamma, const uint8_t digest[32], const bn254_g1 *sig,
@@ -569,21 +556,19 @@ bn254_err bn254_bls_verify_eigen(const uint8_t digest[32], const bn254_g1 *sig,
                                  const bn254_g1 *apk_g1, const bn254_g2 *apk_g2)
 {
     bn254_scalar gamma;
-    bn254_g1 p[2], t;
-    bn254_g2 q[2];
+    bn254_g1 l, r, t;
     if (g1_aff_is_inf(sig) || g1_aff_is_inf(apk_g1) || g2_aff_is_inf(apk_g2)) return BN254_ERR_INFINITY;
     bn254_bls_gamma(&gamma, digest, sig, apk_g1, apk_g2);
-    /* L = sig + gamma apk1 paired with -G2; R = H + gamma G1 with apk2. */
+    /* L = sig + gamma apk1 paired with -G2 (as -L with G2); R = H + gamma G1
+     * with apk2. */
     bn254_g1_mul_var(&t, apk_g1, &gamma);
-    bn254_g1_add_var(&p[0], sig, &t);
-    bn254_g2_generator(&q[0]);
-    g2_aff_neg(&q[0], &q[0]);
+    bn254_g1_add_var(&l, sig, &t);
+    g1_aff_neg(&l, &l);
     bn254_g1_generator(&t);
     bn254_g1_mul_var(&t, &t, &gamma);
-    bn254_hash_to_g1(&p[1], digest);
-    bn254_g1_add_var(&p[1], &p[1], &t);
-    q[1] = *apk_g2;
-    return bn254_pairing_check(p, q, 2) ? BN254_OK : BN254_ERR_VERIFY;
+    bn254_hash_to_g1(&r, digest);
+    bn254_g1_add_var(&r, &r, &t);
+    return check_with_g2(&l, &r, apk_g2) ? BN254_OK : BN254_ERR_VERIFY;
 }
 
 void bn254_bls_aggregate_g1(bn254_g1 *r, const bn254_g1 *pts, size_t n)
@@ -602,23 +587,52 @@ void bn254_bls_aggregate_g2(bn254_g2 *r, const bn254_g2 *pts, size_t n)
     g2_jac_to_aff(r, &acc);
 }
 
-#define POP_TAG "FaaS-AVS BN254 PoP"
+/* 32-byte big-endian word of an integer (ABI uint / address padding). */
+static uint8_t *put_word(uint8_t *w, const uint8_t *v, size_t n)
+{
+    memset(w, 0, 32 - n);
+    memcpy(w + 32 - n, v, n);
+    return w + 32;
+}
+
+static uint8_t *put_u64_word(uint8_t *w, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (56 - 8 * i));
+    return put_word(w, b, 8);
+}
+
+static void keccak_str(uint8_t out[32], const char *s) { eth_keccak256(out, s, strlen(s)); }
 
 void bn254_bls_pop_digest(uint8_t out[32], uint64_t chain_id, const uint8_t registry[20],
-                          const uint8_t operator_addr[20], const bn254_g1 *pk_g1)
+                          const uint8_t operator_addr[20], const uint8_t avs[20], uint32_t operator_set_id,
+                          const bn254_g1 *pk_g1, const bn254_g2 *pk_g2)
 {
-    uint8_t buf[sizeof POP_TAG - 1 + 32 + 20 + 20 + 64], *w = buf;
-    memcpy(w, POP_TAG, sizeof POP_TAG - 1);
-    w += sizeof POP_TAG - 1;
-    memset(w, 0, 24);
-    for (int i = 0; i < 8; i++) w[24 + i] = (uint8_t)(chain_id >> (56 - 8 * i));
-    w += 32;
-    memcpy(w, registry, 20);
-    w += 20;
-    memcpy(w, operator_addr, 20);
-    w += 20;
-    bn254_g1_to_bytes(w, pk_g1);
-    eth_keccak256(out, buf, sizeof buf);
+    uint8_t key_data[192], buf[2 + 32 * 5], *w, domain[32], strct[32];
+    bn254_g1_to_bytes(key_data, pk_g1);
+    bn254_g2_to_bytes(key_data + 64, pk_g2);
+    /* domain separator */
+    w = buf;
+    keccak_str(w, "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    keccak_str(w + 32, "FaaSOperatorRegistry");
+    keccak_str(w + 64, "1");
+    w = put_u64_word(w + 96, chain_id);
+    w = put_word(w, registry, 20);
+    eth_keccak256(domain, buf, (size_t)(w - buf));
+    /* struct hash */
+    w = buf;
+    keccak_str(w, "BN254KeyRegistration(address operator,address avs,uint32 operatorSetId,bytes keyData)");
+    w = put_word(w + 32, operator_addr, 20);
+    w = put_word(w, avs, 20);
+    w = put_u64_word(w, operator_set_id);
+    eth_keccak256(w, key_data, sizeof key_data);
+    eth_keccak256(strct, buf, (size_t)(w + 32 - buf));
+    /* EIP-712 */
+    buf[0] = 0x19;
+    buf[1] = 0x01;
+    memcpy(buf + 2, domain, 32);
+    memcpy(buf + 34, strct, 32);
+    eth_keccak256(out, buf, 66);
 }
 
 void bn254_bls_pop_prove(bn254_g1 *pop, const bn254_sk *sk, const uint8_t pop_digest[32])

@@ -19,6 +19,9 @@
  *   Functions named _var are variable time and must only see public data.
  *   Protocol-level functions whose inputs are public by nature (pairing,
  *   hash-to-G1, verification) are variable time where it helps and say so.
+ * - On x86-64 CPUs with BMI2 and ADX the field multiplication runs MULX/ADX
+ *   assembly, elsewhere portable C (same results; BN254_ASM=0 in the
+ *   environment forces the C path).
  * - No heap allocation except in the keystore functions (stated there). Every
  *   type is a plain fixed-size struct that may be copied freely.
  * - Byte formats are the EVM's: integers are 32-byte big-endian; a G1 point is
@@ -54,7 +57,6 @@ typedef enum {
     BN254_ERR_BAD_KEY,         /* secret key is zero or >= r */
     BN254_ERR_VERIFY,          /* signature or proof of possession does not verify */
     BN254_ERR_RANDOM,          /* the OS random source failed */
-    BN254_ERR_HEX,             /* malformed hex */
     BN254_ERR_JSON,            /* keystore JSON malformed or missing a field */
     BN254_ERR_KEYSTORE,        /* keystore uses an unsupported kdf, cipher or curve */
     BN254_ERR_PASSWORD,        /* keystore checksum mismatch: wrong password */
@@ -271,7 +273,8 @@ void bn254_hash_to_g1(bn254_g1 *r, const uint8_t digest[32]);
 
 /* A uniformly random key in [1, r) from getrandom(2). Errors: RANDOM. */
 BN254_WARN_UNUSED bn254_err bn254_sk_generate(bn254_sk *sk);
-/* 32-byte big-endian scalar -> key. Errors: BAD_KEY (0 or >= r). */
+/* 32-byte big-endian scalar -> key. Errors: BAD_KEY (0 or >= r; *sk is then
+ * zeroed). Constant time: only the validity of the key can leak. */
 BN254_WARN_UNUSED bn254_err bn254_sk_from_bytes(bn254_sk *sk, const uint8_t in[32]);
 void bn254_sk_to_bytes(uint8_t out[32], const bn254_sk *sk);
 void bn254_sk_wipe(bn254_sk *sk);
@@ -300,15 +303,24 @@ BN254_WARN_UNUSED bn254_err bn254_bls_verify_eigen(const uint8_t digest[32], con
 void bn254_bls_aggregate_g1(bn254_g1 *r, const bn254_g1 *pts, size_t n);
 void bn254_bls_aggregate_g2(bn254_g2 *r, const bn254_g2 *pts, size_t n);
 
-/* Proof of possession for operator registration (FaaS AVS registry):
- *   digest = keccak256(abi.encodePacked("FaaS-AVS BN254 PoP", uint256 chainid,
- *            address registry, address operator, uint256 pk.X, uint256 pk.Y))
- * (18 + 32 + 20 + 20 + 32 + 32 = 154 bytes), pop = sk * hashToG1(digest),
- * checked with the gamma-combined pairing (bn254_bls_verify_eigen) against
- * the operator's G1 and G2 keys. Binding chain, registry and operator stops
- * a proof from being replayed elsewhere. */
+/* Proof of possession for operator registration, EigenLayer KeyRegistrar's
+ * BN254 scheme as contracts/src/OperatorRegistry.sol implements it:
+ *   keyData    = abi.encode(g1.X, g1.Y, g2.X[0], g2.X[1], g2.Y[0], g2.Y[1])
+ *   structHash = keccak256(abi.encode(keccak256("BN254KeyRegistration(address
+ *                operator,address avs,uint32 operatorSetId,bytes keyData)"),
+ *                operator, avs, operatorSetId, keccak256(keyData)))
+ *   domain     = keccak256(abi.encode(keccak256("EIP712Domain(string name,
+ *                string version,uint256 chainId,address verifyingContract)"),
+ *                keccak256("FaaSOperatorRegistry"), keccak256("1"), chainid,
+ *                registry))
+ *   digest     = keccak256("\x19\x01" || domain || structHash)   (EIP-712)
+ * pop = sk * hashToG1(digest), checked with the gamma-combined pairing
+ * (bn254_bls_verify_eigen) against the operator's G1 and G2 keys, which also
+ * proves that both keys hold the same sk. Binding chain, registry, operator,
+ * AVS and operator set stops a proof from being replayed elsewhere. */
 void bn254_bls_pop_digest(uint8_t out[32], uint64_t chain_id, const uint8_t registry[20],
-                          const uint8_t operator_addr[20], const bn254_g1 *pk_g1);
+                          const uint8_t operator_addr[20], const uint8_t avs[20], uint32_t operator_set_id,
+                          const bn254_g1 *pk_g1, const bn254_g2 *pk_g2);
 void bn254_bls_pop_prove(bn254_g1 *pop, const bn254_sk *sk, const uint8_t pop_digest[32]);
 BN254_WARN_UNUSED bn254_err bn254_bls_pop_verify(const uint8_t pop_digest[32], const bn254_g1 *pop,
                                                  const bn254_g1 *pk_g1, const bn254_g2 *pk_g2);

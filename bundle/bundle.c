@@ -772,7 +772,7 @@ static bundle_err pack_tree(pack_ctx *p, int dirfd, const char *rel)
         }
     }
     closedir(d);
-    if (!err) qsort(names, n, sizeof *names, name_cmp);
+    if (!err && n) qsort(names, n, sizeof *names, name_cmp); /* qsort wants a non-NULL array */
     for (size_t i = 0; i < n && !err; i++) err = pack_entry(p, dirfd, names[i], rel);
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);

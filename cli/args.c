@@ -41,7 +41,7 @@ static const struct cmd_spec commands[CLI_CMD__COUNT] = {
         "List the functions registered on the FaaS contract", NULL },
     [CLI_CMD_TASK] = { "task", "[flags] <task id>", 1, 1, "a task id",
         "Show a task: status, result and the operators that signed its certificate", NULL },
-    [CLI_CMD_INVOKE] = { "invoke", "--local [flags] <directory> [<input> | -]", 1, 2, "a function directory",
+    [CLI_CMD_INVOKE] = { "invoke", "--local [flags] <directory> <input> | --input-file <file> | -", 1, 2, "a function directory",
         "Run a function directory through the performer sandbox locally, with no chain",
         "Like `sam local invoke`: the directory is validated, its dependencies installed and\n"
         "its bundle run exactly as an operator would run it." },
@@ -99,7 +99,7 @@ static const struct flag_spec flags[CLI_FLAG__COUNT] = {
         "Print the task id and return without waiting for the result" },
     [CLI_FLAG_LOCAL] = { "local", NULL, 0, NULL, CMD(CLI_CMD_INVOKE), NULL, "Run locally (required)" },
     [CLI_FLAG_FROM_BLOCK] = { "from-block", NULL, 0, "N", CMD(CLI_CMD_LIST), NULL,
-        "First block to scan for registrations (default 0)" },
+        "First block to look for registrations in (default 0)" },
 };
 
 const char *cli_cmd_name(cli_cmd cmd)
@@ -107,7 +107,7 @@ const char *cli_cmd_name(cli_cmd cmd)
     return (unsigned)cmd < CLI_CMD__COUNT ? commands[cmd].name : NULL;
 }
 
-static cli_cmd find_command(const char *name)
+cli_cmd cli_cmd_find(const char *name)
 {
     for (int c = 1; c < CLI_CMD__COUNT; c++)
         if (commands[c].name && strcmp(commands[c].name, name) == 0) return (cli_cmd)c;
@@ -197,7 +197,7 @@ cli_err cli_args_parse(cli_args *a, int argc, char **argv, cli_diag *d)
         a->cmd = CLI_CMD_HELP;
     } else {
         a->cmd_name = pos[0];
-        a->cmd = find_command(pos[0]);
+        a->cmd = cli_cmd_find(pos[0]);
         if (a->cmd == CLI_CMD_NONE)
             return cli_diag_set(d, CLI_ERR_USAGE, "unknown command \"%s\" (see faas-cli --help)", pos[0]);
         first = 1;
@@ -227,6 +227,21 @@ cli_err cli_args_parse(cli_args *a, int argc, char **argv, cli_diag *d)
             a->from_env[f] = 1;
         }
     }
+    return CLI_OK;
+}
+
+cli_err cli_args_millis(const cli_args *a, cli_flag f, long dflt_ms, long *ms, cli_diag *d)
+{
+    const char *v = a->value[f];
+    *ms = dflt_ms;
+    if (!v) return CLI_OK;
+    char *end;
+    double s = strtod(v, &end);
+    /* A day is more than any task's SLA; past it the number is a mistake. */
+    if (end == v || *end || !(s > 0) || s > 86400)
+        return cli_diag_set(d, CLI_ERR_USAGE, "invalid %s \"%.40s\": expected seconds (e.g. 30 or 2.5), at most 86400",
+                            a->origin[f], v);
+    *ms = (long)(s * 1000 + 0.5);
     return CLI_OK;
 }
 

@@ -11,10 +11,28 @@
  *   cli_config_ where the RPC endpoints and contract addresses come from
  *               (flags > environment > $FAAS_HOME/config.json > defaults)
  *   cli_ini_    the AWS CLI's INI files (~/.aws/credentials, ~/.aws/config)
- *   cli_pkg_    directory validation, dependency install, reproducible tarball
+ *   cli_pkg_    directory validation, dependency install, reproducible bundle
  *   cli_s3_     s3:// URLs, AWS credential resolution, SigV4-signed PUT
- *   cli_out_    output: the seed's text lines, or one JSON object (--json)
+ *   cli_chain_  the node, the key, FaaS.sol and the TaskMailbox (libeth)
+ *   cli_out_    output: the seed's text lines, or one JSON document (--json)
  *   cli_result_ the result envelope of a task ({"payload":…,"error":…})
+ *   cli_cmd_    one function per command (deploy-function, call-function, …)
+ *
+ * The config file ($FAAS_HOME/config.json, FAAS_HOME default ~/.faas; or
+ * --config / FAAS_CONFIG), written by `faas-devnet up`, is one JSON object;
+ * every member is optional and unknown members are ignored:
+ *   {
+ *     "rpc_url": "http://127.0.0.1:7545",        JSON-RPC endpoint
+ *     "ws_url": "ws://127.0.0.1:7545",           WebSocket endpoint (default:
+ *                                                rpc_url with http->ws)
+ *     "chain_id": 31337,                         checked against the node
+ *     "faas_address": "0x…",                     FaaS.sol
+ *     "taskmailbox_address": "0x…",              TaskMailbox
+ *     "private_key_file": "dev.key"              a file holding a hex key,
+ *                                                relative to the config file
+ *   }
+ * A URL or chain id from the file applies only while the RPC URL also comes
+ * from the file (a --rpc-url elsewhere gets its own derived ws URL).
  *
  * Conventions: fallible functions return cli_err (CLI_OK == 0) and, when
  * they fail, write a one-line explanation into a cli_diag supplied by the
@@ -90,6 +108,12 @@ int cli_file_read(const char *path, size_t max, uint8_t **out, size_t *n);
 int cli_file_write(const char *path, const uint8_t *data, size_t n);
 /* dir + "/" + name; caller frees; NULL when out of memory. */
 char *cli_path_join(const char *dir, const char *name);
+/* A fresh directory $TMPDIR/faas-cli-<what>-XXXXXX (TMPDIR default /tmp),
+ * mode 0700. *out (caller releases with cli_remove_tree) is its path. */
+cli_err cli_temp_dir(char **out, const char *what, cli_diag *d);
+/* Removes path and everything under it (symlinks not followed), then frees
+ * the string. NULL is fine. */
+void cli_remove_tree(char *path);
 
 /* ------------------------------------------------------------------------ */
 /* Command line                                                               */
@@ -158,11 +182,19 @@ typedef struct {
  * CLI_FLAG_HELP; no command at all gives CLI_CMD_HELP. */
 cli_err cli_args_parse(cli_args *a, int argc, char **argv, cli_diag *d);
 
+/* The value of flag f (a number of seconds, fractions allowed, > 0) in
+ * milliseconds, or dflt_ms when not given; CLI_ERR_USAGE naming the flag
+ * otherwise. */
+cli_err cli_args_millis(const cli_args *a, cli_flag f, long dflt_ms, long *ms, cli_diag *d);
+
 /* Writes the help text for cmd (CLI_CMD_NONE/HELP: the overview) to f. */
 void cli_args_usage(FILE *f, cli_cmd cmd);
 
 /* The command's canonical name ("deploy-function"), or NULL. */
 const char *cli_cmd_name(cli_cmd cmd);
+/* The command named name (canonical, or the seed's "register-function"),
+ * or CLI_CMD_NONE. */
+cli_cmd cli_cmd_find(const char *name);
 
 /* ------------------------------------------------------------------------ */
 /* Configuration                                                              */
@@ -331,6 +363,11 @@ char *cli_s3_object_url(const cli_s3_location *loc, const char *key, const char 
 cli_err cli_s3_put(const char *url, const cli_aws_creds *c, const uint8_t *body, size_t n, const char *content_type,
                    cli_diag *d);
 
+/* GETs url without credentials, as operators download a bundle, into out
+ * (appended, up to out's cap: CLI_ERR_BUNDLE beyond). HTTP errors are
+ * CLI_ERR_S3 with S3's code and message when it sent them. */
+cli_err cli_s3_get(const char *url, eth_buf *out, cli_diag *d);
+
 /* Extracts <Code> and <Message> from an S3 XML error body into code/msg
  * (each cap bytes, NUL-terminated, "" when absent). Never fails. */
 void cli_s3_error_fields(const char *body, size_t n, char *code, char *msg, size_t cap);
@@ -361,6 +398,67 @@ void cli_out_field(cli_out *o, const char *key, json_t *value, const char *fmt, 
 int cli_out_finish(cli_out *o, const cli_diag *d, cli_err e, FILE *err);
 
 /* ------------------------------------------------------------------------ */
+/* The chain: the FaaS contract and the TaskMailbox through libeth            */
+
+/* What a command needs from cli_chain_open. */
+enum {
+    CLI_NEED_KEY = 1,       /* a signing key and client (transactions) */
+    CLI_NEED_FAAS = 2,      /* the FaaS contract address */
+    CLI_NEED_MAILBOX = 4,   /* the TaskMailbox address (configured, or FaaS.taskMailbox()) */
+};
+
+/* Transaction receipts are awaited this long before CLI_ERR_TIMEOUT. */
+#define CLI_RECEIPT_TIMEOUT_MS 120000L
+
+typedef struct {
+    cli_config cfg;
+    eth_rpc *rpc;           /* owned */
+    eth_client *client;     /* owned; NULL without CLI_NEED_KEY */
+    eth_address faas;       /* valid with CLI_NEED_FAAS */
+    eth_address mailbox;    /* valid with CLI_NEED_MAILBOX */
+    uint64_t chain_id;      /* known with CLI_NEED_KEY */
+} cli_chain;
+
+/* Resolves the configuration, and per `needs` the key (parsed with
+ * eth_key_from_hex: a malformed key is CLI_ERR_KEY naming where it came from,
+ * never echoing it), the contract addresses (missing: CLI_ERR_CONFIG saying
+ * how to give one), and connects: the node must answer eth_chainId
+ * (CLI_ERR_RPC "cannot reach the Ethereum node at …" otherwise) and agree
+ * with the config file's chain_id when the node is the file's. Free with
+ * cli_chain_close, also after a failure. */
+cli_err cli_chain_open(cli_chain *ch, const cli_args *a, unsigned needs, cli_diag *d);
+void cli_chain_close(cli_chain *ch);
+
+/* eth_call of fn_signature(args) on `to`, return data decoded as
+ * ret_types; *out (caller decrefs) is the JSON array of values. A revert is
+ * mapped by cli_chain_error. args may be NULL (no arguments). */
+cli_err cli_chain_view(cli_chain *ch, json_t **out, const eth_address *to, const char *fn_signature, json_t *args,
+                       const char *ret_types, cli_diag *d);
+
+/* Sends fn_signature(args) to `to`, printing the seed's "Transaction sent:"
+ * and "Waiting for confirmation..." lines, and waits for the receipt
+ * (rc, caller frees with eth_receipt_free). A mined revert is CLI_ERR_CHAIN
+ * (or the mapped error) with the reason. */
+cli_err cli_chain_send(cli_chain *ch, eth_receipt *rc, const eth_address *to, const char *fn_signature, json_t *args,
+                       cli_out *o, cli_diag *d);
+
+/* Prints the seed's cost lines for a receipt: "Gas used: N", "Gas price:
+ * X.XX gwei", "Transaction cost: X.XXXXXX ETH" (JSON: gas_used,
+ * gas_price_wei, cost_wei as decimal strings). */
+void cli_chain_print_costs(cli_out *o, const eth_receipt *rc);
+
+/* Turns a libeth failure into the user's one line: unreachable node
+ * (CLI_ERR_RPC), insufficient funds (CLI_ERR_CHAIN), "Function not found"
+ * (CLI_ERR_NOT_FOUND), other reverts with their reason (CLI_ERR_CHAIN),
+ * timeouts (CLI_ERR_TIMEOUT). `what` says what was being done ("calling
+ * getFunction"), `detail` is libeth's detail message (may be NULL). */
+cli_err cli_chain_error(cli_chain *ch, eth_err e, const char *what, const char *detail, cli_diag *d);
+
+/* Parses a 32-byte id ("0x" + 64 hex digits) given as `what` ("function
+ * id"); CLI_ERR_USAGE otherwise. */
+cli_err cli_parse_id(uint8_t id[32], const char *text, const char *what, cli_diag *d);
+
+/* ------------------------------------------------------------------------ */
 /* Task results                                                               */
 
 /* The result envelope operators sign (SPEC §3 "Result bytes"):
@@ -382,6 +480,22 @@ void cli_result_free(cli_result *r);
  * "Function Error: <message>". */
 void cli_result_print(FILE *f, const cli_result *r);
 
+/* Reports result bytes through o: printed as above (text), or as members
+ * "result", "logs", "error" (JSON). A function's error is CLI_ERR_FUNCTION
+ * ("the function returned an error: …", exit status 3); bytes that are not
+ * an envelope are CLI_ERR_FUNCTION too, saying so. */
+cli_err cli_result_report(cli_out *o, const uint8_t *bytes, size_t n, cli_diag *d);
+
+/* The largest input a call carries (the performer's cap on task inputs). */
+#define CLI_MAX_INPUT ((size_t)4 << 20)
+
+/* The input bytes of call-function / invoke: the positional argument at
+ * index pos, or --input-file FILE (binary allowed), where "-" (as either)
+ * reads stdin. Exactly one source: CLI_ERR_USAGE otherwise; unreadable or
+ * larger than CLI_MAX_INPUT is CLI_ERR_IO. *buf (caller frees) holds *n
+ * bytes. */
+cli_err cli_read_input(uint8_t **buf, size_t *n, const cli_args *a, size_t pos, cli_diag *d);
+
 /* ------------------------------------------------------------------------ */
 /* Commands: each runs one parsed command line, reporting through o; the
  * caller (cli_main) prints the error and picks the exit status.            */
@@ -391,6 +505,11 @@ typedef cli_err (*cli_command_fn)(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_deploy(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_package(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_config(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_get(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_list(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_invoke(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_call(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_task(const cli_args *a, cli_out *o, cli_diag *d);
 
 /* ------------------------------------------------------------------------ */
 /* Entry point                                                                */

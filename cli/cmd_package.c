@@ -1,11 +1,18 @@
-/* cmd_package.c - `package` and the offline half of `deploy-function`:
- * validate the directory, install dependencies, build the reproducible
- * tarball and compute the function id (seed "Deploy a Function"). */
+/* cmd_package.c - the commands that build a bundle from a directory:
+ * `package`; `deploy-function` (seed "Deploy a Function"), which registers
+ * it on-chain (FaaS.registerFunction) or uploads it to S3 and registers its
+ * URL and hash (FaaS.deployFunction); and `invoke --local`, which runs it
+ * through the performer's runner with no chain (like `sam local invoke`). */
 #include "cli.h"
 
-#include <errno.h>
+#include "performer.h"
+
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* FaaS.sol's view of a function: (id, owner, blockNumber, size, url). */
+#define FUNCTION_INFO_TYPE "((bytes32,address,uint64,uint32,string))"
 
 /* A built bundle: the tarball and its id. */
 typedef struct {
@@ -18,20 +25,24 @@ typedef struct {
 
 static void bundle_free(bundle *b) { free(b->tar); }
 
-/* Validates dir, stages it (dependencies) and builds the tarball, printing
- * the seed's first lines under `verb` ("Deploying", "Packaging"). */
-static cli_err build_bundle(bundle *b, const char *verb, const cli_args *a, cli_out *o, cli_diag *d)
+/* Prints the seed's first line under `verb` and validates the directory. */
+static cli_err check_dir(bundle *b, const char *verb, const cli_args *a, cli_out *o, cli_diag *d)
 {
-    const char *dir = a->pos[0];
     memset(b, 0, sizeof *b);
-    cli_out_field(o, "directory", json_string(dir), "%s function from directory: %s", verb, dir);
-    cli_err e = cli_pkg_validate(dir, &b->manifest, d);
-    if (e) return e;
-    cli_out_field(o, "runtime", json_string(b->manifest.runtime_name), NULL);
+    cli_out_field(o, "directory", json_string(a->pos[0]), "%s function from directory: %s", verb, a->pos[0]);
+    cli_err e = cli_pkg_validate(a->pos[0], &b->manifest, d);
+    if (!e) cli_out_field(o, "runtime", json_string(b->manifest.runtime_name), NULL);
+    return e;
+}
+
+/* Builds the tarball (dependencies installed unless --skip-deps) and prints
+ * its size and id. */
+static cli_err build(bundle *b, const cli_args *a, cli_out *o, cli_diag *d)
+{
     /* Installer progress goes to stderr: stdout keeps the seed's lines (or
      * the JSON document). */
     cli_pkg_opts opts = { stderr, a->value[CLI_FLAG_VERBOSE] != NULL };
-    e = cli_pkg_build(&b->tar, &b->len, dir, a->value[CLI_FLAG_SKIP_DEPS] != NULL, &opts, d);
+    cli_err e = cli_pkg_build(&b->tar, &b->len, a->pos[0], a->value[CLI_FLAG_SKIP_DEPS] != NULL, &opts, d);
     if (e) return e;
     cli_pkg_function_id(b->id, b->tar, b->len);
     eth_hex_encode(b->id_hex, b->id, sizeof b->id);
@@ -43,7 +54,8 @@ static cli_err build_bundle(bundle *b, const char *verb, const cli_args *a, cli_
 cli_err cli_cmd_package(const cli_args *a, cli_out *o, cli_diag *d)
 {
     bundle b;
-    cli_err e = build_bundle(&b, "Packaging", a, o, d);
+    cli_err e = check_dir(&b, "Packaging", a, o, d);
+    if (!e) e = build(&b, a, o, d);
     if (!e) {
         char fallback[80];
         const char *path = a->value[CLI_FLAG_OUTPUT];
@@ -59,15 +71,153 @@ cli_err cli_cmd_package(const cli_args *a, cli_out *o, cli_diag *d)
     return e;
 }
 
+/* An id already registered is reported, not sent again (its bytes, and so
+ * its contents, are the same). Sets *found. */
+static cli_err report_if_registered(int *found, cli_chain *ch, const bundle *b, cli_out *o, cli_diag *d)
+{
+    json_t *ret;
+    cli_err e = cli_chain_view(ch, &ret, &ch->faas, "functionExists(bytes32)", json_pack("[s]", b->id_hex), "(bool)",
+                               d);
+    if (e) return e;
+    *found = json_is_true(json_array_get(ret, 0));
+    json_decref(ret);
+    if (!*found) return CLI_OK;
+    if ((e = cli_chain_view(ch, &ret, &ch->faas, "getFunction(bytes32)", json_pack("[s]", b->id_hex),
+                            FUNCTION_INFO_TYPE, d)))
+        return e;
+    json_t *info = json_array_get(ret, 0);
+    const char *owner = json_string_value(json_array_get(info, 1)), *block = json_string_value(json_array_get(info, 2));
+    cli_out_field(o, "already_registered", json_true(),
+                  "Function already registered: %s (block %s, by %s); nothing sent.", b->id_hex, block, owner);
+    json_decref(ret);
+    return CLI_OK;
+}
+
+/* Uploads the tarball to S3 and returns its URL (caller frees). */
+static cli_err upload(char **url, const cli_args *a, const cli_s3_location *loc, const bundle *b, cli_out *o,
+                      cli_diag *d)
+{
+    cli_aws_creds creds;
+    cli_err e = cli_aws_creds_resolve(&creds, d);
+    if (e) return e;
+    char *key = cli_s3_object_key(loc, b->id);
+    *url = key ? cli_s3_object_url(loc, key, creds.region, a->value[CLI_FLAG_S3_ENDPOINT]) : NULL;
+    if (!*url) e = cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
+    if (!e) e = cli_s3_put(*url, &creds, b->tar, b->len, "application/gzip", d);
+    if (!e) cli_out_field(o, "s3_url", json_string(*url), "Uploaded to S3: %s", *url);
+    free(key);
+    cli_aws_creds_free(&creds);
+    return e;
+}
+
+/* Registers the bundle: its bytes on-chain, or its S3 URL and hash. */
+static cli_err register_bundle(cli_chain *ch, const cli_args *a, const cli_s3_location *loc, const bundle *b,
+                               cli_out *o, cli_diag *d)
+{
+    eth_receipt rc;
+    memset(&rc, 0, sizeof rc);
+    cli_err e;
+    if (loc) {
+        char *url = NULL;
+        e = upload(&url, a, loc, b, o, d);
+        if (!e)
+            e = cli_chain_send(ch, &rc, &ch->faas, "deployFunction(string,bytes32)", json_pack("[s,s]", url, b->id_hex),
+                               o, d);
+        free(url);
+    } else {
+        char *hex = eth_hex_encode_alloc(b->tar, b->len);
+        e = hex ? cli_chain_send(ch, &rc, &ch->faas, "registerFunction(bytes)", json_pack("[s]", hex), o, d)
+                : cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
+        free(hex);
+    }
+    if (!e) {
+        cli_out_text(o, "Function registered successfully!");
+        cli_out_text(o, "Function ID: %s", b->id_hex);
+        cli_out_field(o, "block_number", json_integer((json_int_t)rc.block_number), NULL);
+        cli_chain_print_costs(o, &rc);
+    }
+    eth_receipt_free(&rc);
+    return e;
+}
+
 cli_err cli_cmd_deploy(const cli_args *a, cli_out *o, cli_diag *d)
 {
     bundle b;
-    cli_err e = build_bundle(&b, "Deploying", a, o, d);
-    if (!e && a->value[CLI_FLAG_DRY_RUN]) {
-        cli_out_field(o, "dry_run", json_true(), "Dry run: nothing was uploaded or sent.");
-    } else if (!e) {
-        e = cli_diag_set(d, CLI_ERR_USAGE, "on-chain deployment is not available in this build (use --dry-run)");
+    cli_chain ch;
+    cli_s3_location loc = { 0 };
+    const char *s3 = a->value[CLI_FLAG_S3_BASE_URL];
+    int dry = a->value[CLI_FLAG_DRY_RUN] != NULL, found = 0;
+    memset(&ch, 0, sizeof ch);
+    /* Everything a user can get wrong is checked before the (slow)
+     * dependency install and before any transaction: the directory, the
+     * S3 URL, the key, the addresses and the node. */
+    cli_err e = check_dir(&b, "Deploying", a, o, d);
+    if (!e && s3) e = cli_s3_parse_url(&loc, s3, d);
+    if (!e && !dry) e = cli_chain_open(&ch, a, CLI_NEED_KEY | CLI_NEED_FAAS, d);
+    if (!e) e = build(&b, a, o, d);
+    if (!e && dry) cli_out_field(o, "dry_run", json_true(), "Dry run: nothing was uploaded or sent.");
+    if (!e && !dry) {
+        cli_out_field(o, "chain_id", json_integer((json_int_t)ch.chain_id), "Using chain ID: %llu",
+                      (unsigned long long)ch.chain_id);
+        e = report_if_registered(&found, &ch, &b, o, d);
     }
+    if (!e && !dry && !found) e = register_bundle(&ch, a, s3 ? &loc : NULL, &b, o, d);
+    cli_s3_location_free(&loc);
+    cli_chain_close(&ch);
     bundle_free(&b);
+    return e;
+}
+
+/* Runs the bundle once through the performer's spawn-per-call path
+ * (perf_local_invoke): the operators' runner, envelope and determinism,
+ * without their sandbox. The task is local: id 0x00…00, timestamp now. */
+static cli_err run_locally(const bundle *b, const uint8_t *input, size_t input_len, long timeout_ms, cli_out *o,
+                           cli_diag *d)
+{
+    char *dir;
+    cli_err e = cli_temp_dir(&dir, "invoke", d);
+    if (e) return e;
+    char detail[BUNDLE_DETAIL_MAX] = "";
+    bundle_cache *cache = NULL;
+    bundle_info info;
+    perf_result res = { 0 };
+    bundle_err be = bundle_cache_open(&cache, dir, NULL);
+    if (!be) be = bundle_cache_add(cache, b->tar, b->len, b->id, &info, NULL, detail);
+    if (be) e = cli_diag_set(d, CLI_ERR_BUNDLE, "cannot unpack the bundle: %s", detail[0] ? detail : bundle_strerror(be));
+    if (!e) {
+        perf_task task = { .input = input, .input_len = input_len, .timestamp = (uint64_t)time(NULL) };
+        task.limits.timeout_ms = (uint32_t)timeout_ms;
+        perf_err pe = perf_local_invoke(NULL, &info, &task, &res);
+        if (pe) e = cli_diag_set(d, CLI_ERR_IO, "cannot run the function locally: %s", perf_strerror(pe));
+    }
+    if (!e) {
+        cli_out_field(o, "outcome", json_string(perf_outcome_name(res.outcome)), NULL);
+        cli_out_field(o, "duration_ms", json_real(res.duration_ms), "Duration: %.1f ms", res.duration_ms);
+        e = cli_result_report(o, res.bytes, res.len, d);
+    }
+    perf_result_free(&res);
+    if (cache) bundle_cache_close(cache);
+    cli_remove_tree(dir);
+    return e;
+}
+
+cli_err cli_cmd_invoke(const cli_args *a, cli_out *o, cli_diag *d)
+{
+    if (!a->value[CLI_FLAG_LOCAL])
+        return cli_diag_set(d, CLI_ERR_USAGE,
+                            "invoke runs functions on this machine only: add --local (on the network: "
+                            "deploy-function, then call-function)");
+    uint8_t *input;
+    size_t input_len;
+    long timeout_ms;
+    cli_err e = cli_args_millis(a, CLI_FLAG_TIMEOUT, PERF_DEFAULT_TIMEOUT_MS, &timeout_ms, d);
+    if (e) return e;
+    if ((e = cli_read_input(&input, &input_len, a, 1, d))) return e;
+    bundle b;
+    e = check_dir(&b, "Invoking", a, o, d);
+    if (!e) e = build(&b, a, o, d);
+    if (!e) e = run_locally(&b, input, input_len, timeout_ms, o, d);
+    bundle_free(&b);
+    free(input);
     return e;
 }

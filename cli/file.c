@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,3 +89,54 @@ char *cli_path_join(const char *dir, const char *name)
     memcpy(p + dl + slash, name, nl + 1);
     return p;
 }
+
+cli_err cli_read_input(uint8_t **buf, size_t *n, const cli_args *a, size_t pos, cli_diag *d)
+{
+    const char *arg = a->n_pos > pos ? a->pos[pos] : NULL, *file = a->value[CLI_FLAG_INPUT_FILE];
+    *buf = NULL;
+    *n = 0;
+    if (arg && file) return cli_diag_set(d, CLI_ERR_USAGE, "give the input either as an argument or with --input-file");
+    if (!arg && !file)
+        return cli_diag_set(d, CLI_ERR_USAGE, "%s needs an input: an argument, --input-file FILE, or - for stdin",
+                            cli_cmd_name(a->cmd));
+    if (arg && strcmp(arg, "-") != 0) {
+        *n = strlen(arg);
+        if (*n > CLI_MAX_INPUT) return cli_diag_set(d, CLI_ERR_IO, "the input is larger than %zu bytes", CLI_MAX_INPUT);
+        *buf = (uint8_t *)strdup(arg);
+        return *buf ? CLI_OK : cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
+    }
+    const char *path = arg ? "-" : file;
+    int err = cli_file_read(path, CLI_MAX_INPUT, buf, n);
+    if (err == EFBIG) return cli_diag_set(d, CLI_ERR_IO, "the input is larger than %zu bytes", CLI_MAX_INPUT);
+    if (err) return cli_diag_set(d, CLI_ERR_IO, "cannot read the input from %s: %s",
+                                 strcmp(path, "-") == 0 ? "stdin" : path, strerror(err));
+    return CLI_OK;
+}
+
+cli_err cli_temp_dir(char **out, const char *what, cli_diag *d)
+{
+    const char *tmp = getenv("TMPDIR");
+    char name[64];
+    snprintf(name, sizeof name, "faas-cli-%s-XXXXXX", what);
+    *out = cli_path_join(tmp && *tmp ? tmp : "/tmp", name);
+    if (!*out) return cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
+    if (mkdtemp(*out)) return CLI_OK;
+    cli_err e = cli_diag_set(d, CLI_ERR_IO, "cannot create a temporary directory: %s", strerror(errno));
+    free(*out);
+    *out = NULL;
+    return e;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void cli_remove_tree(char *path)
+{
+    if (path) nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS);
+    free(path);
+}
+

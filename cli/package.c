@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -182,19 +181,6 @@ static cli_err copy_entry(void *user, const entry *ent, cli_diag *d)
     return e;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void remove_tree(char *path)
-{
-    if (path) nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS);
-    free(path);
-}
-
 /* ---- running an installer ---------------------------------------------- */
 
 struct tool_output {
@@ -329,21 +315,6 @@ static cli_err install_deps(const char *dir, const cli_pkg_opts *o, cli_diag *d)
 
 /* ---- packing and checking ---------------------------------------------- */
 
-/* A fresh directory under $TMPDIR (default /tmp); caller removes. */
-static cli_err make_temp_dir(char **out, const char *what, cli_diag *d)
-{
-    const char *tmp = getenv("TMPDIR");
-    char name[64];
-    snprintf(name, sizeof name, "faas-cli-%s-XXXXXX", what);
-    *out = cli_path_join(tmp && *tmp ? tmp : "/tmp", name);
-    if (!*out) return cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
-    if (mkdtemp(*out)) return CLI_OK;
-    cli_err e = cli_diag_set(d, CLI_ERR_IO, "cannot create a temporary directory: %s", strerror(errno));
-    free(*out);
-    *out = NULL;
-    return e;
-}
-
 static cli_err bundle_failed(bundle_err be, const char *what, const char *detail, cli_diag *d)
 {
     cli_err code = be == BUNDLE_ERR_NOMEM ? CLI_ERR_NOMEM : be == BUNDLE_ERR_IO ? CLI_ERR_IO : CLI_ERR_BUNDLE;
@@ -355,7 +326,7 @@ static cli_err bundle_failed(bundle_err be, const char *what, const char *detail
 static cli_err check_like_an_operator(const uint8_t *tar, size_t n, cli_diag *d)
 {
     char *dir;
-    cli_err e = make_temp_dir(&dir, "check", d);
+    cli_err e = cli_temp_dir(&dir, "check", d);
     if (e) return e;
     char detail[BUNDLE_DETAIL_MAX] = "";
     bundle_cache *cache = NULL;
@@ -364,7 +335,7 @@ static cli_err check_like_an_operator(const uint8_t *tar, size_t n, cli_diag *d)
     if (!be) be = bundle_cache_add(cache, tar, n, NULL, &info, NULL, detail);
     if (be) e = bundle_failed(be, "operators would refuse this bundle", detail, d);
     if (cache) bundle_cache_close(cache);
-    remove_tree(dir);
+    cli_remove_tree(dir);
     return e;
 }
 
@@ -374,7 +345,7 @@ cli_err cli_pkg_build(uint8_t **tar, size_t *n, const char *dir, int skip_deps, 
     *tar = NULL;
     *n = 0;
     char *copy;
-    cli_err e = make_temp_dir(&copy, "build", d);
+    cli_err e = cli_temp_dir(&copy, "build", d);
     if (e) return e;
     e = walk(dir, copy_entry, copy, d);
     if (!e && !skip_deps) e = install_deps(copy, o, d);
@@ -383,7 +354,7 @@ cli_err cli_pkg_build(uint8_t **tar, size_t *n, const char *dir, int skip_deps, 
         bundle_err be = bundle_pack_dir(copy, NULL, tar, n, detail);
         if (be) e = bundle_failed(be, "cannot pack the function", detail, d);
     }
-    remove_tree(copy);
+    cli_remove_tree(copy);
     if (!e) e = check_like_an_operator(*tar, *n, d);
     if (e) {
         free(*tar);

@@ -169,3 +169,21 @@ void cli_result_print(FILE *f, const cli_result *r)
     print_value(f, r->value, 0);
     fputc('\n', f);
 }
+
+cli_err cli_result_report(cli_out *o, const uint8_t *bytes, size_t n, cli_diag *d)
+{
+    cli_result r;
+    cli_err e = cli_result_parse(&r, bytes, n, d);
+    if (e) return e;
+    if (o->json) {
+        cli_out_field(o, "result", r.value ? json_incref(r.value) : json_null(), NULL);
+        cli_out_field(o, "logs", r.logs ? json_incref(r.logs) : json_array(), NULL);
+        cli_out_field(o, "error", r.error ? json_string(r.error) : json_null(), NULL);
+    } else {
+        cli_result_print(o->out, &r);
+        fflush(o->out);
+    }
+    if (r.error) e = cli_diag_set(d, CLI_ERR_FUNCTION, "the function returned an error: %s", r.error);
+    cli_result_free(&r);
+    return e;
+}

@@ -251,12 +251,11 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *user)
     return n;
 }
 
+/* Appends to an eth_buf; past its cap the transfer stops (CURLE_WRITE_ERROR). */
 static size_t write_cb(char *p, size_t size, size_t nmemb, void *user)
 {
     size_t n = size * nmemb;
-    /* Keep the first S3_RESPONSE_MAX bytes (an error document is small). */
-    if (eth_buf_append(user, p, n) != ETH_OK) return n;
-    return n;
+    return eth_buf_append(user, p, n) == ETH_OK ? n : 0;
 }
 
 static struct curl_slist *put_headers(const uint8_t *body, size_t n, const char *content_type,
@@ -289,6 +288,54 @@ static struct curl_slist *put_headers(const uint8_t *body, size_t n, const char 
 fail:
     curl_slist_free_all(h);
     return NULL;
+}
+
+/* The one-line error for an HTTP status other than 2xx. */
+static cli_err http_status_error(long status, const char *verb, const char *url, const eth_buf *resp, cli_diag *d)
+{
+    char code[256], msg[256];
+    cli_s3_error_fields((const char *)resp->data, resp->len, code, msg, sizeof code);
+    return cli_diag_set(d, status == 403 ? CLI_ERR_S3_DENIED : CLI_ERR_S3, "S3 %s the %s %s (HTTP %ld%s%s%s%s)",
+                        status == 403 ? "denied" : "refused", verb, url, status, code[0] ? " " : "", code,
+                        msg[0] ? ": " : "", msg);
+}
+
+cli_err cli_s3_get(const char *url, eth_buf *out, cli_diag *d)
+{
+    CURL *curl = curl_easy_init();
+    if (!curl) return cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
+    eth_buf err_body;
+    eth_buf_init(&err_body, S3_RESPONSE_MAX);
+    size_t before = out->len;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, S3_CONNECT_TIMEOUT_S);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, S3_TIMEOUT_S);
+    CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    cli_err e = CLI_OK;
+    if (rc == CURLE_WRITE_ERROR)
+        e = cli_diag_set(d, CLI_ERR_BUNDLE, "%s holds more than %zu bytes", url, out->max);
+    else if (rc != CURLE_OK)
+        e = cli_diag_set(d, CLI_ERR_S3, "download of %s failed: %s", url, curl_easy_strerror(rc));
+    else if (status < 200 || status > 299) {
+        /* The body is the error document, not the bundle (an error
+         * document that does not fit is simply not quoted). */
+        size_t body = out->len - before;
+        if (eth_buf_append(&err_body, out->data + before, body < S3_RESPONSE_MAX ? body : S3_RESPONSE_MAX) != ETH_OK)
+            err_body.len = 0;
+        e = http_status_error(status, "download of", url, &err_body, d);
+    }
+    if (e) out->len = before;
+    eth_buf_free(&err_body);
+    return e;
 }
 
 cli_err cli_s3_put(const char *url, const cli_aws_creds *c, const uint8_t *body, size_t n, const char *content_type,
@@ -327,11 +374,7 @@ cli_err cli_s3_put(const char *url, const cli_aws_creds *c, const uint8_t *body,
     if (rc != CURLE_OK) {
         e = cli_diag_set(d, CLI_ERR_S3, "S3 upload to %s failed: %s", url, curl_easy_strerror(rc));
     } else if (status < 200 || status > 299) {
-        char code[256], msg[256];
-        cli_s3_error_fields((const char *)resp.data, resp.len, code, msg, sizeof code);
-        e = cli_diag_set(d, status == 403 ? CLI_ERR_S3_DENIED : CLI_ERR_S3, "S3 %s the upload to %s (HTTP %ld%s%s%s%s)",
-                         status == 403 ? "denied" : "refused", url, status, code[0] ? " " : "", code,
-                         msg[0] ? ": " : "", msg);
+        e = http_status_error(status, "upload to", url, &resp, d);
     }
     eth_buf_free(&resp);
     curl_slist_free_all(headers);

@@ -61,3 +61,14 @@ function(faas_fuzz name)
   faas_register_test(fuzz_${name} $<TARGET_FILE:${name}> -max_total_time=${FAAS_FUZZ_SECONDS}
     -rss_limit_mb=2048 "${work}" ${seeds} LABELS fuzz TIMEOUT 120)
 endfunction()
+
+# faas_fuzz_all(<prefix> LIBS <lib...>): every <component>/fuzz/fuzz_*.c as a
+# fuzz target named <prefix>_fuzz_<x>.
+function(faas_fuzz_all prefix)
+  cmake_parse_arguments(A "" "" "LIBS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_*.c)
+  foreach(src ${srcs})
+    get_filename_component(name ${src} NAME_WE)
+    faas_fuzz(${prefix}_${name} SOURCE fuzz/${name}.c LIBS ${A_LIBS})
+  endforeach()
+endfunction()

@@ -630,7 +630,8 @@ static int listen_on(perf_server *s, const char *addr, char *detail)
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         if (strlen(addr + 5) >= sizeof sa.sun_path) return -1;
         snprintf(sa.sun_path, sizeof sa.sun_path, "%s", addr + 5);
-        unlink(sa.sun_path);
+        struct stat st; /* a stale socket from an earlier run goes; any other file stays */
+        if (lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode)) unlink(sa.sun_path);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || chmod(sa.sun_path, 0600) != 0) goto fail;
         snprintf(s->unix_path, sizeof s->unix_path, "%s", sa.sun_path);

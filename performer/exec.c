@@ -69,6 +69,7 @@ void perf_limits_resolve(perf_limits *l, const perf_limits *defaults, const perf
     };
     /* perf_limits is a run of uint32_t fields, handled alike. */
     enum { N = sizeof(perf_limits) / sizeof(uint32_t) };
+    _Static_assert(sizeof(perf_limits) == 8 * sizeof(uint32_t), "perf_limits holds only uint32_t fields");
     uint32_t *f = (uint32_t *)l;
     const uint32_t *d = (const uint32_t *)(defaults ? defaults : &builtin), *b = (const uint32_t *)&builtin;
     const uint32_t *m = (const uint32_t *)max;

@@ -377,13 +377,22 @@ typedef struct {
  * one forked ahead with sandbox_fork_stem when there is one, else forked
  * then. Returns 0 in a child, which then runs its invocation:
  * request on fd 0, diagnostics on 1 and 2, result to fd 3, bundle at
- * /var/task. In the zygote it never returns but exits when the performer
- * closes ctl. -1 if the zygote could not start serving (hooks may be NULL). */
+ * /var/task. Returns PERF_ZYGOTE_PROBE, once, in the probe: a trusted,
+ * unsandboxed child that must make one warm-up call and then call
+ * perf_zygote_probe_done (the zygote learns which memory pages a call
+ * writes, and has its stems copy them ahead). In the zygote it never
+ * returns but exits when the performer closes ctl. -1 if the zygote could
+ * not start serving (hooks may be NULL). */
 int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *hooks);
+#define PERF_ZYGOTE_PROBE 1
+/* In the probe: reports the pages it wrote to the zygote and exits. */
+void perf_zygote_probe_done(void) __attribute__((noreturn));
 
 /* Performer side. Sends the configuration and waits up to timeout_ms for
- * READY; version receives the zygote's runtime version. */
-perf_err perf_zygote_configure(int ctl, int allow_network, int timeout_ms, char *version, size_t version_len);
+ * READY; version receives the zygote's runtime version and learned_pages
+ * how many pages its probe found a call writes. */
+perf_err perf_zygote_configure(int ctl, int allow_network, int timeout_ms, char *version, size_t version_len,
+                               unsigned *learned_pages);
 /* Submits a job: the bundle's directory name in the cache, its limits, the
  * child's fds 0..3 and the cgroup.procs files it joins. *status_fd is the
  * job's status socket (CLOEXEC, the caller closes it). */

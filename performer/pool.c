@@ -75,6 +75,9 @@ struct perf_pool {
     sandbox_cgroup *cg_parent;
     ending *endings;        /* max_inflight of them, under lock */
     unsigned nendings;
+    struct pollfd *pollfds; /* the monitor's: stop, wake, zygotes, endings */
+    unsigned *which;        /* the monitor's: which ending each pollfd is */
+    short *ending_revents;
     pthread_t monitor;
     int stop[2], wake[2];
 };
@@ -118,7 +121,8 @@ static perf_err zygote_start(perf_pool *p, zygote *z, char *detail)
         return se == SANDBOX_ERR_PERM ? PERF_ERR_SANDBOX : PERF_ERR_RUNTIME;
     }
     char version[80];
-    perf_err err = perf_zygote_configure(sv[0], p->cfg.allow_network, READY_WAIT_MS, version, sizeof version);
+    unsigned learned = 0;
+    perf_err err = perf_zygote_configure(sv[0], p->cfg.allow_network, READY_WAIT_MS, version, sizeof version, &learned);
     if (err) {
         close(sv[0]);
         syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -134,8 +138,8 @@ static perf_err zygote_start(perf_pool *p, zygote *z, char *detail)
     z->ready = 1;
     memcpy(z->version, version, sizeof version);
     pthread_mutex_unlock(&z->lock);
-    perf_log(PERF_LOG_INFO, "runtime ready", "{s:s, s:s, s:i}", "runtime", bundle_runtime_name(z->rt), "version",
-             version, "pid", (int)pid);
+    perf_log(PERF_LOG_INFO, "runtime ready", "{s:s, s:s, s:i, s:i}", "runtime", bundle_runtime_name(z->rt), "version",
+             version, "pid", (int)pid, "prefault_pages", (int)learned);
     return PERF_OK;
 }
 
@@ -199,11 +203,9 @@ static size_t tend_endings(perf_pool *p, struct pollfd *fds, const short *revent
 static void *monitor(void *arg)
 {
     perf_pool *p = arg;
-    size_t cap = 2 + BUNDLE_RUNTIME__COUNT * MAX_ZYGOTES + p->nslots;
-    struct pollfd *fds = calloc(cap, sizeof *fds);
-    unsigned *which = calloc(p->nslots + 1, sizeof *which);
-    short *ending_revents = calloc(p->nslots + 1, sizeof *ending_revents);
-    if (!fds || !which || !ending_revents) abort();
+    struct pollfd *fds = p->pollfds;
+    unsigned *which = p->which;
+    short *ending_revents = p->ending_revents;
     for (;;) {
         zygote *who[BUNDLE_RUNTIME__COUNT * MAX_ZYGOTES];
         size_t n = 0, nz = 0;
@@ -257,9 +259,6 @@ static void *monitor(void *arg)
         for (size_t i = 0; i < nend; i++) ending_revents[which[i]] = fds[first_ending + i].revents;
         if (nend) tend_endings(p, fds, ending_revents, 0, which);
     }
-    free(fds);
-    free(which);
-    free(ending_revents);
     return NULL;
 }
 
@@ -370,7 +369,10 @@ perf_err perf_pool_start(perf_pool **out, const perf_pool_config *cfg, char *det
     p->nslots = p->cfg.max_inflight;
     p->slots = calloc(p->nslots, sizeof *p->slots);
     p->endings = calloc(p->nslots, sizeof *p->endings);
-    if (!p->slots || !p->endings) {
+    p->pollfds = calloc(2 + BUNDLE_RUNTIME__COUNT * MAX_ZYGOTES + p->nslots, sizeof *p->pollfds);
+    p->which = calloc(p->nslots + 1, sizeof *p->which);
+    p->ending_revents = calloc(p->nslots + 1, sizeof *p->ending_revents);
+    if (!p->slots || !p->endings || !p->pollfds || !p->which || !p->ending_revents) {
         perf_pool_stop(p);
         return PERF_ERR_NOMEM;
     }
@@ -444,6 +446,9 @@ void perf_pool_stop(perf_pool *p)
     pthread_cond_destroy(&p->changed);
     free(p->slots);
     free(p->endings);
+    free(p->pollfds);
+    free(p->which);
+    free(p->ending_revents);
     for (int i = 0; i < 4; i++) free(p->strings[i]);
     free(p);
 }

@@ -20,6 +20,7 @@
 #include "performer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ enum { MSG_CONFIG = 1, MSG_READY, MSG_JOB, MSG_STARTED, MSG_FAILED, MSG_EXITED }
 
 typedef struct {
     uint32_t type;
-    int32_t value;          /* allow_network, pid, errno or wait status */
+    int32_t value;          /* allow_network, pages learnt, pid, errno or wait status */
     char text[80];          /* version, or the job's bundle name */
     sandbox_limits limits;
 } zmsg;
@@ -97,7 +98,8 @@ static int recv_msg(int sock, zmsg *m, int *fds, int flags)
 /* ------------------------------------------------------------------------ */
 /* Performer side                                                             */
 
-perf_err perf_zygote_configure(int ctl, int allow_network, int timeout_ms, char *version, size_t version_len)
+perf_err perf_zygote_configure(int ctl, int allow_network, int timeout_ms, char *version, size_t version_len,
+                               unsigned *learned_pages)
 {
     zmsg m = {.type = MSG_CONFIG, .value = allow_network};
     if (send_msg(ctl, &m, NULL, 0) != 0) return PERF_ERR_RUNTIME;
@@ -106,6 +108,7 @@ perf_err perf_zygote_configure(int ctl, int allow_network, int timeout_ms, char 
     int fds[MAX_FDS];
     if (recv_msg(ctl, &m, fds, 0) != 0 || m.type != MSG_READY) return PERF_ERR_RUNTIME;
     snprintf(version, version_len, "%.*s", (int)sizeof m.text, m.text);
+    *learned_pages = (unsigned)m.value;
     return PERF_OK;
 }
 
@@ -189,6 +192,130 @@ static int make_inheritable(void)
     return r;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Learning what a call writes                                                */
+
+/* Copy-on-write faults are most of what a forked child spends before its
+ * handler runs: each heap page of the runtime it writes first (object
+ * headers, reference counts, inline caches, the allocation area) is copied
+ * from the zygote then, one fault at a time. So at start a probe child (a
+ * trusted, unsandboxed fork) runs one warm-up call and reports, from
+ * /proc/self/pagemap, which of the zygote's pages it wrote (present and no
+ * longer shared: "exclusively mapped", bit 56). Each stem then copies those
+ * ahead of its job with MADV_POPULATE_WRITE, one call per run of pages,
+ * off the path of the call it will run. */
+
+typedef struct {
+    uintptr_t start, end;
+} span;
+
+#define MAX_SPANS 4096
+#define MAX_LEARNED_PAGES 8192 /* 32 MiB: far beyond one call's writes */
+
+static struct {
+    span regions[MAX_SPANS];    /* the zygote's private writable mappings */
+    size_t nregions;
+    span written[MAX_SPANS];    /* what the probe wrote, as runs of pages */
+    size_t nwritten;
+    int report_fd;              /* in the probe: where its findings go */
+} learn = {.report_fd = -1};
+
+static size_t private_writable(span *out, size_t max)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[512];
+    size_t n = 0;
+    while (f && n < max && fgets(line, sizeof line, f)) {
+        unsigned long a, b;
+        char perms[5];
+        if (sscanf(line, "%lx-%lx %4s", &a, &b, perms) == 3 && perms[0] == 'r' && perms[1] == 'w' && perms[3] == 'p')
+            out[n++] = (span){a, b};
+    }
+    if (f) fclose(f);
+    return n;
+}
+
+static size_t written_spans(const span *regions, size_t nregions, span *out, size_t max)
+{
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    size_t n = 0, pages = 0;
+    uint64_t e[512];
+    for (size_t r = 0; fd >= 0 && r < nregions && pages < MAX_LEARNED_PAGES; r++) {
+        for (uintptr_t a = regions[r].start; a < regions[r].end && pages < MAX_LEARNED_PAGES;) {
+            size_t k = (regions[r].end - a) / page;
+            if (k > sizeof e / sizeof *e) k = sizeof e / sizeof *e;
+            ssize_t got = pread(fd, e, k * sizeof *e, (off_t)(a / page * sizeof *e));
+            if (got <= 0) break;
+            for (size_t i = 0; i < (size_t)got / sizeof *e; i++, a += page) {
+                if (!(e[i] >> 63 & 1) || !(e[i] >> 56 & 1) || pages == MAX_LEARNED_PAGES) continue;
+                pages++;
+                if (n && out[n - 1].end == a)
+                    out[n - 1].end = a + page;
+                else if (n < max)
+                    out[n++] = (span){a, a + page};
+            }
+        }
+    }
+    if (fd >= 0) close(fd);
+    return n;
+}
+
+void perf_zygote_probe_done(void)
+{
+    size_t n = written_spans(learn.regions, learn.nregions, learn.written, MAX_SPANS);
+    const char *p = (const char *)learn.written;
+    for (size_t left = n * sizeof(span); left;) {
+        ssize_t w = write(learn.report_fd, p, left);
+        if (w <= 0) break;
+        p += w;
+        left -= (size_t)w;
+    }
+    _exit(0);
+}
+
+/* Forks the probe: returns 1 in it (the runtime then makes its warm-up
+ * call and perf_zygote_probe_done), 0 in the zygote once it learnt. */
+static int probe(int ctl, const perf_zygote_hooks *h)
+{
+    learn.nregions = private_writable(learn.regions, MAX_SPANS);
+    int pp[2];
+    if (pipe2(pp, O_CLOEXEC) != 0) return 0;
+    if (h && h->before_fork) h->before_fork(h->ctx);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (h && h->after_fork_child) h->after_fork_child(h->ctx);
+        close(pp[0]);
+        close(ctl);
+        learn.report_fd = pp[1];
+        return 1;
+    }
+    if (h && h->after_fork_parent) h->after_fork_parent(h->ctx);
+    close(pp[1]);
+    size_t got = 0;
+    char *buf = (char *)learn.written;
+    struct pollfd p = {pp[0], POLLIN, 0};
+    while (pid > 0 && got < sizeof learn.written && poll(&p, 1, 10000) == 1) {
+        ssize_t k = read(pp[0], buf + got, sizeof learn.written - got);
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    learn.nwritten = got / sizeof(span);
+    close(pp[0]);
+    if (pid > 0) {
+        kill(pid, SIGKILL); /* normally gone already */
+        waitpid(pid, NULL, 0);
+    }
+    return 0;
+}
+
+/* In a stem: the copies a call would fault in, made now. */
+static void populate(void)
+{
+    for (size_t i = 0; i < learn.nwritten; i++)
+        madvise((void *)learn.written[i].start, learn.written[i].end - learn.written[i].start, MADV_POPULATE_WRITE);
+}
+
 /* A process the zygote forked: a stem waiting for its job on sock, or a
  * child running one and reporting to the performer on status. */
 typedef struct {
@@ -196,6 +323,7 @@ typedef struct {
     int pidfd;
     int sock;       /* stems: the zygote's end of the socket the job comes on */
     int status;     /* children: the job's status socket */
+    int ready;      /* stems: set up and waiting (it said so on sock) */
 } proc;
 
 typedef struct {
@@ -269,6 +397,11 @@ static int fork_stem(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, co
     if (h && h->before_fork) h->before_fork(h->ctx);
     pid_t pid = sandbox_fork_stem(sb, close_fds, n, &pidfd);
     if (pid == 0) {
+        populate();
+        /* Ready: new namespaces can take milliseconds while the kernel
+         * tears down others; the zygote prefers stems that are past that. */
+        ssize_t ignored = send(sv[1], "R", 1, MSG_NOSIGNAL);
+        (void)ignored;
         zmsg m;
         int fds[MAX_FDS];
         int nfds = recv_msg(sv[1], &m, fds, 0);
@@ -285,7 +418,7 @@ static int fork_stem(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, co
         close(sv[0]);
         return -1;
     }
-    stems->v[stems->n++] = (proc){pid, pidfd, sv[0], -1};
+    stems->v[stems->n++] = (proc){pid, pidfd, sv[0], -1, 0};
     return 0;
 }
 
@@ -304,8 +437,14 @@ static int start_job(const sandbox_ctx *sb, int ctl, procs *cs, procs *stems, co
     }
     proc c = {.pid = -1, .sock = -1, .status = status};
     while (c.pid < 0 && stems->n) {
-        proc st = stems->v[0];
-        forget(stems, 0);
+        size_t pick = 0; /* a ready one if any, else the oldest */
+        for (size_t i = 0; i < stems->n; i++)
+            if (stems->v[i].ready) {
+                pick = i;
+                break;
+            }
+        proc st = stems->v[pick];
+        forget(stems, pick);
         if (send_msg(st.sock, m, fds + 1, (size_t)nfds - 1) == 0) {
             c.pid = st.pid;
             c.pidfd = st.pidfd;
@@ -360,7 +499,14 @@ int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *h)
         sandbox_ctx_free(sb);
         return -1;
     }
-    zmsg ready = {.type = MSG_READY};
+    if (probe(ctl, h)) {
+        sandbox_ctx_free(sb);
+        return PERF_ZYGOTE_PROBE;
+    }
+    size_t pages = 0;
+    for (size_t i = 0; i < learn.nwritten; i++)
+        pages += (learn.written[i].end - learn.written[i].start) / (size_t)sysconf(_SC_PAGESIZE);
+    zmsg ready = {.type = MSG_READY, .value = (int32_t)pages};
     snprintf(ready.text, sizeof ready.text, "%s", version);
     if (send_msg(ctl, &ready, NULL, 0) != 0) {
         sandbox_ctx_free(sb);
@@ -369,11 +515,12 @@ int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *h)
     static proc child_slots[PERF_ZYGOTE_MAX_CHILDREN], stem_slots[PERF_ZYGOTE_STEMS];
     procs cs = {child_slots, 0, PERF_ZYGOTE_MAX_CHILDREN}, stems = {stem_slots, 0, PERF_ZYGOTE_STEMS};
     for (;;) {
-        struct pollfd p[1 + PERF_ZYGOTE_MAX_CHILDREN + PERF_ZYGOTE_STEMS];
+        struct pollfd p[1 + PERF_ZYGOTE_MAX_CHILDREN + 2 * PERF_ZYGOTE_STEMS];
         size_t n = 0;
         p[n++] = (struct pollfd){ctl, POLLIN, 0};
         for (size_t i = 0; i < cs.n; i++) p[n++] = (struct pollfd){cs.v[i].pidfd, POLLIN, 0};
         for (size_t i = 0; i < stems.n; i++) p[n++] = (struct pollfd){stems.v[i].pidfd, POLLIN, 0};
+        for (size_t i = 0; i < stems.n; i++) p[n++] = (struct pollfd){stems.v[i].ready ? -1 : stems.v[i].sock, POLLIN, 0};
         /* Stems are made when nothing else is waiting. */
         int r = poll(p, n, stems.n < stems.cap ? 0 : -1);
         if (r < 0) {
@@ -383,6 +530,10 @@ int perf_zygote_serve(int ctl, const char *version, const perf_zygote_hooks *h)
         if (r == 0) {
             if (fork_stem(sb, ctl, &cs, &stems, h) == 1) break;
             continue;
+        }
+        for (size_t i = 0; i < stems.n; i++) {
+            char b;
+            if (p[1 + cs.n + stems.n + i].revents && recv(stems.v[i].sock, &b, 1, MSG_DONTWAIT) == 1) stems.v[i].ready = 1;
         }
         /* Exits first (from the end, since forget moves the last entry). */
         for (size_t i = stems.n; i-- > 0;)

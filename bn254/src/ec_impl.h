@@ -7,6 +7,8 @@
  *   EC_AFF/EC_JAC  the public affine / Jacobian types
  *   EC_B           the curve constant b; EC_MUL_B3(r, a) sets r = 3b a
  *   EC_ONE         the field's 1
+ *   EC_GLV_MUL_CT  defined: also the constant-time GLV multiplication (G1; G2
+ *                  uses the 4-dimensional GLS method of g2_impl.h instead)
  *   EC_BETA        the cube root of unity in Fp with (beta x, y) = [lambda](x, y);
  *                  EC_MUL_FP(r, a, b) multiplies a field element by an fp
  *
@@ -351,6 +353,7 @@ static void EC_G(proj_lookup)(EC_G(proj) *r, const EC_G(proj) table[16], uint64_
     for (uint64_t i = 1; i < 16; i++) EC_G(proj_cmov)(r, &table[i], u64_is_zero(i ^ idx));
 }
 
+#ifdef EC_GLV_MUL_CT
 /* [k]a for a secret k < r, constant time in k and a: the GLV split (itself
  * branch-free), then 4-bit fixed windows over both 128-bit halves with
  * constant-time table lookups and the complete RCB formulas, so the sequence
@@ -390,5 +393,9 @@ static void EC_G(mul_ct)(EC_AFF *r, const EC_AFF *a, const uint64_t k[4])
     EC_F(inv)(&zi, &acc.z);
     EC_F(mul)(&r->x, &acc.x, &zi);
     EC_F(mul)(&r->y, &acc.y, &zi);
+    /* the last lookups reveal the low digits of k */
     glv_split_wipe(&s);
+    wipe(&e, sizeof e);
+    wipe(&acc, sizeof acc);
 }
+#endif

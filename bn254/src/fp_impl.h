@@ -22,12 +22,18 @@
 #define BN254_FP_IMPL_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if !defined(__SIZEOF_INT128__)
 #error "bn254 needs a compiler with unsigned __int128 (gcc or clang on a 64-bit target)"
 #endif
 typedef unsigned __int128 u128;
+
+/* The limb- and Fp-level helpers below are a few instructions each and sit in
+ * every inner loop: force them inline (gcc's heuristics otherwise leave calls
+ * to sub_if_ge and fp_add in the hot paths). */
+#define INLINE static inline __attribute__((always_inline))
 
 typedef bn254_fp fp;
 typedef bn254_fp2 fp2;
@@ -40,7 +46,7 @@ typedef struct { uint64_t l[4]; } fr;   /* a scalar in Montgomery form mod r */
 /* ---- limb primitives ----------------------------------------------------- */
 
 /* a + b + carry -> low word; *carry gets the carry out (0 or 1). */
-static inline uint64_t adc(uint64_t a, uint64_t b, uint64_t *carry)
+INLINE uint64_t adc(uint64_t a, uint64_t b, uint64_t *carry)
 {
     u128 t = (u128)a + b + *carry;
     *carry = (uint64_t)(t >> 64);
@@ -48,7 +54,7 @@ static inline uint64_t adc(uint64_t a, uint64_t b, uint64_t *carry)
 }
 
 /* a - b - borrow -> low word; *borrow gets the borrow out (0 or 1). */
-static inline uint64_t sbb(uint64_t a, uint64_t b, uint64_t *borrow)
+INLINE uint64_t sbb(uint64_t a, uint64_t b, uint64_t *borrow)
 {
     u128 t = (u128)a - b - *borrow;
     *borrow = (uint64_t)(t >> 64) & 1;
@@ -57,7 +63,7 @@ static inline uint64_t sbb(uint64_t a, uint64_t b, uint64_t *borrow)
 
 /* a + b*c + carry -> low word; *carry gets the high word. Cannot overflow:
  * (2^64-1) + (2^64-1)^2 + (2^64-1) = 2^128 - 1. */
-static inline uint64_t mac(uint64_t a, uint64_t b, uint64_t c, uint64_t *carry)
+INLINE uint64_t mac(uint64_t a, uint64_t b, uint64_t c, uint64_t *carry)
 {
     u128 t = (u128)b * c + a + *carry;
     *carry = (uint64_t)(t >> 64);
@@ -65,7 +71,7 @@ static inline uint64_t mac(uint64_t a, uint64_t b, uint64_t c, uint64_t *carry)
 }
 
 /* r = a - m if that does not borrow, else a; constant time. a < 2^256. */
-static inline void sub_if_ge(uint64_t r[4], const uint64_t a[4], const uint64_t m[4])
+INLINE void sub_if_ge(uint64_t r[4], const uint64_t a[4], const uint64_t m[4])
 {
     uint64_t t[4], borrow = 0;
     for (int i = 0; i < 4; i++) t[i] = sbb(a[i], m[i], &borrow);
@@ -129,7 +135,10 @@ static inline void mul_wide_c(uint64_t t[8], const uint64_t a[4], const uint64_t
 /* x86-64 with BMI2 and ADX (Broadwell, Zen and later) runs the MULX/ADCX/ADOX
  * kernels of asm_x86_64.h; everything else the portable C above. The choice
  * is made once from CPUID by a constructor; the branch on it is on a
- * constant, never on data. */
+ * constant, never on data. For tests and benchmarks BN254_ASM=0 in the
+ * environment forces the C kernels and BN254_ASM=1 the assembly (valgrind
+ * hides ADX from CPUID but executes it, so the constant-time check runs both;
+ * on a CPU without ADX, BN254_ASM=1 would fault). */
 #if defined(__x86_64__) && !defined(BN254_PORTABLE)
 #include <cpuid.h>
 #include "asm_x86_64.h"
@@ -138,7 +147,9 @@ static int use_adx;
 __attribute__((constructor)) static void detect_cpu(void)
 {
     unsigned a, b, c, d;
-    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) use_adx = (b & bit_BMI2) && (b & bit_ADX);
+    const char *force = getenv("BN254_ASM");
+    if (force && (!strcmp(force, "0") || !strcmp(force, "1"))) use_adx = force[0] == '1';
+    else if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) use_adx = (b & bit_BMI2) && (b & bit_ADX);
 }
 #define USE_ADX use_adx
 #else
@@ -146,21 +157,23 @@ __attribute__((constructor)) static void detect_cpu(void)
 #define mont_mul_adx(r, a, b, m) mont_mul_c(r, a, b, m)
 #define mul_wide_adx(t, a, b) mul_wide_c(t, a, b)
 #define mont_redc_adx(r, t, m) mont_redc_c(r, t, m)
+#define fp_sqr_adx(r, a, s) ((void)(r), (void)(a), (void)(s))
+#define fp2_mul_adx(r, a, b, s) ((void)(r), (void)(a), (void)(b), (void)(s))
 #endif
 
-static inline void mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[5])
+INLINE void mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[5])
 {
     if (USE_ADX) mont_mul_adx(r, a, b, m);
     else mont_mul_c(r, a, b, m);
 }
 
-static inline void mul_wide(uint64_t t[8], const uint64_t a[4], const uint64_t b[4])
+INLINE void mul_wide(uint64_t t[8], const uint64_t a[4], const uint64_t b[4])
 {
     if (USE_ADX) mul_wide_adx(t, a, b);
     else mul_wide_c(t, a, b);
 }
 
-static inline void mont_redc(uint64_t r[4], const uint64_t t[8], const uint64_t m[5])
+INLINE void mont_redc(uint64_t r[4], const uint64_t t[8], const uint64_t m[5])
 {
     if (USE_ADX) mont_redc_adx(r, t, m);
     else mont_redc_c(r, t, m);
@@ -168,52 +181,143 @@ static inline void mont_redc(uint64_t r[4], const uint64_t t[8], const uint64_t 
 
 /* ---- Fp ------------------------------------------------------------------- */
 
-static inline void fp_mul(fp *r, const fp *a, const fp *b) { mont_mul(r->l, a->l, b->l, P_LIMBS); }
-static inline void fp_sqr(fp *r, const fp *a) { mont_mul(r->l, a->l, a->l, P_LIMBS); }
+INLINE void fp_mul(fp *r, const fp *a, const fp *b) { mont_mul(r->l, a->l, b->l, P_LIMBS); }
+/* a^2 for a < 2p: with ADX the dedicated square (10 instead of 16 products)
+ * then the reduction; a^2 < 4p^2 < p 2^256 is within the bound of redc. */
+INLINE void fp_sqr(fp *r, const fp *a)
+{
+    if (USE_ADX) {
+        uint64_t s[8];
+        fp_sqr_adx(r->l, a->l, s);
+    } else {
+        mont_mul(r->l, a->l, a->l, P_LIMBS);
+    }
+}
 
-static inline void fp_add(fp *r, const fp *a, const fp *b)
+#if defined(__x86_64__) && defined(__OPTIMIZE__) && !defined(BN254_PORTABLE)
+/* x86-64 (baseline ISA, no CPUID check needed): gcc turns the carry chains of
+ * the C versions below into long sequences with spills; these are the plain
+ * add/adc, sub/sbb and cmov sequences. Branch-free, like the C. (Only when
+ * optimising: unoptimised code cannot allocate the operands' registers.) */
+
+/* r = a + b mod p for a, b < p: a + b < 2^255 never carries out; subtract p
+ * and keep a + b when that borrows. */
+INLINE void fp_add(fp *r, const fp *a, const fp *b)
+{
+    uint64_t s0, s1, s2, s3, t0, t1, t2, t3;
+    __asm__("movq %[a0], %[s0]\n\t"
+            "movq %[a1], %[s1]\n\t"
+            "movq %[a2], %[s2]\n\t"
+            "movq %[a3], %[s3]\n\t"
+            "addq %[b0], %[s0]\n\t"
+            "adcq %[b1], %[s1]\n\t"
+            "adcq %[b2], %[s2]\n\t"
+            "adcq %[b3], %[s3]\n\t"
+            "movq %[s0], %[t0]\n\t"
+            "movq %[s1], %[t1]\n\t"
+            "movq %[s2], %[t2]\n\t"
+            "movq %[s3], %[t3]\n\t"
+            "subq %[p0], %[t0]\n\t"
+            "sbbq %[p1], %[t1]\n\t"
+            "sbbq %[p2], %[t2]\n\t"
+            "sbbq %[p3], %[t3]\n\t"
+            "cmovcq %[s0], %[t0]\n\t"
+            "cmovcq %[s1], %[t1]\n\t"
+            "cmovcq %[s2], %[t2]\n\t"
+            "cmovcq %[s3], %[t3]"
+            : [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3),
+              [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+            : [a0] "m"(a->l[0]), [a1] "m"(a->l[1]), [a2] "m"(a->l[2]), [a3] "m"(a->l[3]),
+              [b0] "m"(b->l[0]), [b1] "m"(b->l[1]), [b2] "m"(b->l[2]), [b3] "m"(b->l[3]),
+              [p0] "m"(P_LIMBS[0]), [p1] "m"(P_LIMBS[1]), [p2] "m"(P_LIMBS[2]), [p3] "m"(P_LIMBS[3])
+            : "cc");
+    r->l[0] = t0;
+    r->l[1] = t1;
+    r->l[2] = t2;
+    r->l[3] = t3;
+}
+
+/* r = a - b mod p for a, b < p: subtract, then add p masked by the borrow. */
+INLINE void fp_sub(fp *r, const fp *a, const fp *b)
+{
+    uint64_t s0, s1, s2, s3, m, t0, t1, t2, t3;
+    __asm__("movq %[a0], %[s0]\n\t"
+            "movq %[a1], %[s1]\n\t"
+            "movq %[a2], %[s2]\n\t"
+            "movq %[a3], %[s3]\n\t"
+            "subq %[b0], %[s0]\n\t"
+            "sbbq %[b1], %[s1]\n\t"
+            "sbbq %[b2], %[s2]\n\t"
+            "sbbq %[b3], %[s3]\n\t"
+            "sbbq %[m], %[m]\n\t"
+            "movq %[p0], %[t0]\n\t"
+            "movq %[p1], %[t1]\n\t"
+            "movq %[p2], %[t2]\n\t"
+            "movq %[p3], %[t3]\n\t"
+            "andq %[m], %[t0]\n\t"
+            "andq %[m], %[t1]\n\t"
+            "andq %[m], %[t2]\n\t"
+            "andq %[m], %[t3]\n\t"
+            "addq %[t0], %[s0]\n\t"
+            "adcq %[t1], %[s1]\n\t"
+            "adcq %[t2], %[s2]\n\t"
+            "adcq %[t3], %[s3]"
+            : [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [m] "=&r"(m),
+              [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+            : [a0] "m"(a->l[0]), [a1] "m"(a->l[1]), [a2] "m"(a->l[2]), [a3] "m"(a->l[3]),
+              [b0] "m"(b->l[0]), [b1] "m"(b->l[1]), [b2] "m"(b->l[2]), [b3] "m"(b->l[3]),
+              [p0] "m"(P_LIMBS[0]), [p1] "m"(P_LIMBS[1]), [p2] "m"(P_LIMBS[2]), [p3] "m"(P_LIMBS[3])
+            : "cc");
+    r->l[0] = s0;
+    r->l[1] = s1;
+    r->l[2] = s2;
+    r->l[3] = s3;
+}
+#else
+INLINE void fp_add(fp *r, const fp *a, const fp *b)
 {
     uint64_t t[4], c = 0;
     for (int i = 0; i < 4; i++) t[i] = adc(a->l[i], b->l[i], &c);
     sub_if_ge(r->l, t, P_LIMBS);   /* a + b < 2p < 2^255: no carry out */
 }
 
-/* a + b without reduction: < 2p when a, b < p (an operand of mont_mul). */
-static inline void fp_add_lazy(fp *r, const fp *a, const fp *b)
-{
-    uint64_t c = 0;
-    for (int i = 0; i < 4; i++) r->l[i] = adc(a->l[i], b->l[i], &c);
-}
-
-static inline void fp_sub(fp *r, const fp *a, const fp *b)
+INLINE void fp_sub(fp *r, const fp *a, const fp *b)
 {
     uint64_t borrow = 0, c = 0;
     for (int i = 0; i < 4; i++) r->l[i] = sbb(a->l[i], b->l[i], &borrow);
     uint64_t mask = 0 - borrow;     /* add p back when a < b */
     for (int i = 0; i < 4; i++) r->l[i] = adc(r->l[i], P_LIMBS[i] & mask, &c);
 }
+#endif
 
-static inline void fp_dbl(fp *r, const fp *a) { fp_add(r, a, a); }
+/* a + b without reduction: < 2p when a, b < p (an operand of mont_mul). */
+INLINE void fp_add_lazy(fp *r, const fp *a, const fp *b)
+{
+    uint64_t c = 0;
+    for (int i = 0; i < 4; i++) r->l[i] = adc(a->l[i], b->l[i], &c);
+}
 
-static inline void fp_neg(fp *r, const fp *a)
+INLINE void fp_dbl(fp *r, const fp *a) { fp_add(r, a, a); }
+
+INLINE void fp_neg(fp *r, const fp *a)
 {
     static const fp zero;
     fp_sub(r, &zero, a);
 }
 
 /* 1 when x = 0, else 0, without a branch. */
-static inline uint64_t u64_is_zero(uint64_t x) { return ((x | (0 - x)) >> 63) ^ 1; }
+INLINE uint64_t u64_is_zero(uint64_t x) { return ((x | (0 - x)) >> 63) ^ 1; }
 
-static inline uint64_t limbs_is_zero(const uint64_t *a, int n)
+INLINE uint64_t limbs_is_zero(const uint64_t *a, int n)
 {
     uint64_t acc = 0;
     for (int i = 0; i < n; i++) acc |= a[i];
     return u64_is_zero(acc);
 }
 
-static inline uint64_t fp_is_zero(const fp *a) { return limbs_is_zero(a->l, 4); }
+INLINE uint64_t fp_is_zero(const fp *a) { return limbs_is_zero(a->l, 4); }
 
-static inline uint64_t fp_eq(const fp *a, const fp *b)
+INLINE uint64_t fp_eq(const fp *a, const fp *b)
 {
     uint64_t acc = 0;
     for (int i = 0; i < 4; i++) acc |= a->l[i] ^ b->l[i];
@@ -221,21 +325,21 @@ static inline uint64_t fp_eq(const fp *a, const fp *b)
 }
 
 /* r = flag ? a : r, constant time (flag is 0 or 1). */
-static inline void fp_cmov(fp *r, const fp *a, uint64_t flag)
+INLINE void fp_cmov(fp *r, const fp *a, uint64_t flag)
 {
     uint64_t mask = 0 - flag;
     for (int i = 0; i < 4; i++) r->l[i] ^= (r->l[i] ^ a->l[i]) & mask;
 }
 
 /* r = 3a, 9a and 2^-1 a: small multiples used by the curve formulas. */
-static inline void fp_mul3(fp *r, const fp *a)
+INLINE void fp_mul3(fp *r, const fp *a)
 {
     fp t;
     fp_add(&t, a, a);
     fp_add(r, &t, a);
 }
 
-static inline void fp_halve(fp *r, const fp *a)
+INLINE void fp_halve(fp *r, const fp *a)
 {
     /* a odd: (a + p)/2, else a/2; p odd so a + p is even. */
     uint64_t mask = 0 - (a->l[0] & 1), c = 0, t[4];
@@ -244,24 +348,18 @@ static inline void fp_halve(fp *r, const fp *a)
     r->l[3] = (t[3] >> 1) | (c << 63);
 }
 
-static inline void fp_redc(fp *r, const uint64_t t[8]) { mont_redc(r->l, t, P_LIMBS); }
+INLINE void fp_redc(fp *r, const uint64_t t[8]) { mont_redc(r->l, t, P_LIMBS); }
 
-/* Double-width add/sub for lazy reduction: t = a + b, t = a - b (+ p^2 on
- * borrow so the result stays a non-negative representative). */
-static inline void wide_add(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
-{
-    uint64_t c = 0;
-    for (int i = 0; i < 8; i++) r[i] = adc(a[i], b[i], &c);
-}
-
-/* a - b for a >= b (no modular correction). */
-static inline void wide_sub(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
+/* Double-width subtractions for lazy reduction (the portable fp2_mul).
+ * wide_sub: a - b for a >= b. */
+INLINE void wide_sub(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
 {
     uint64_t borrow = 0;
     for (int i = 0; i < 8; i++) r[i] = sbb(a[i], b[i], &borrow);
 }
 
-static inline void wide_sub_modp2(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
+/* a - b, plus p^2 when that borrows: a non-negative representative. */
+INLINE void wide_sub_modp2(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
 {
     uint64_t borrow = 0, c = 0;
     for (int i = 0; i < 8; i++) r[i] = sbb(a[i], b[i], &borrow);
@@ -269,8 +367,8 @@ static inline void wide_sub_modp2(uint64_t r[8], const uint64_t a[8], const uint
     for (int i = 0; i < 8; i++) r[i] = adc(r[i], P_SQ[i] & mask, &c);
 }
 
-/* Plain (non-Montgomery) 256-bit integer <-> fp. */
-/* Any 256-bit a (also >= p: the result is reduced mod p). */
+/* Plain (non-Montgomery) 256-bit integer <-> fp. fp_from_limbs takes any
+ * 256-bit a (also >= p: the result is reduced mod p). */
 static inline void fp_from_limbs(fp *r, const uint64_t a[4]) { mont_mul(r->l, P_R2, a, P_LIMBS); }
 
 static inline void fp_to_limbs(uint64_t r[4], const fp *a)
@@ -302,7 +400,7 @@ static void limbs_to_be(uint8_t out[32], const uint64_t a[4])
 }
 
 /* 1 when a < m (constant time). */
-static inline uint64_t limbs_lt(const uint64_t a[4], const uint64_t m[4])
+INLINE uint64_t limbs_lt(const uint64_t a[4], const uint64_t m[4])
 {
     uint64_t borrow = 0;
     for (int i = 0; i < 4; i++) (void)sbb(a[i], m[i], &borrow);
@@ -319,20 +417,38 @@ static void limbs_reduce(uint64_t r[4], const uint64_t a[4], const uint64_t m[4]
     memcpy(r, t, sizeof t);
 }
 
-/* r = a^e for a public exponent e (4 limbs), fixed 4-bit windows: 252
- * squarings and 63 multiplications whatever a is (constant time in a; the
- * table lookups are by exponent digits, which are public). */
+/* r = a^e for a public exponent e (4 limbs): left to right sliding windows
+ * of up to 5 bits over a table of the odd powers a^1 .. a^31 (Menezes, van
+ * Oorschot, Vanstone, "Handbook of Applied Cryptography", Alg. 14.85). The
+ * operation sequence depends on e only, so this is constant time in a. */
 static void fp_pow(fp *r, const fp *a, const uint64_t e[4])
 {
-    fp tab[16], acc;
-    tab[0] = FP_ONE;
-    tab[1] = *a;
-    for (int i = 2; i < 16; i++) fp_mul(&tab[i], &tab[i - 1], a);
+    fp tab[16], acc, sq;
+    int started = 0, i = 255;
+    fp_sqr(&sq, a);
+    tab[0] = *a;
+    for (int k = 1; k < 16; k++) fp_mul(&tab[k], &tab[k - 1], &sq);
     acc = FP_ONE;
-    for (int i = 63; i >= 0; i--) {
-        for (int k = 0; k < 4; k++) fp_sqr(&acc, &acc);
-        fp_mul(&acc, &acc, &tab[(e[i / 16] >> (4 * (i % 16))) & 15]);
+#define EBIT(k) ((e[(k) / 64] >> ((k) % 64)) & 1)
+    while (i >= 0) {
+        if (!EBIT(i)) {
+            if (started) fp_sqr(&acc, &acc);
+            i--;
+            continue;
+        }
+        int j = i - 4 < 0 ? 0 : i - 4, v = 0;
+        while (!EBIT(j)) j++;                 /* the window e[i..j] ends in a 1 */
+        for (int k = i; k >= j; k--) v = 2 * v + (int)EBIT(k);
+        if (started) {
+            for (int k = i; k >= j; k--) fp_sqr(&acc, &acc);
+            fp_mul(&acc, &acc, &tab[v >> 1]);
+        } else {
+            acc = tab[v >> 1];
+        }
+        started = 1;
+        i = j - 1;
     }
+#undef EBIT
     *r = acc;
 }
 
@@ -364,27 +480,12 @@ static inline void fr_to_limbs(uint64_t r[4], const fr *a)
     mont_mul(r, a->l, one, R_LIMBS);
 }
 
-static inline void fr_add(fr *r, const fr *a, const fr *b)
-{
-    uint64_t t[4], c = 0;
-    for (int i = 0; i < 4; i++) t[i] = adc(a->l[i], b->l[i], &c);
-    sub_if_ge(r->l, t, R_LIMBS);
-}
-
 /* Plain scalars mod r (no Montgomery form): (a + b) mod r, (m - a) mod m. */
 static inline void scalar_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
     uint64_t t[4], c = 0;
     for (int i = 0; i < 4; i++) t[i] = adc(a[i], b[i], &c);
     sub_if_ge(r, t, R_LIMBS);
-}
-
-/* r = (m - a) mod m for a < m, constant time (0 stays 0). */
-static inline void limbs_neg_mod(uint64_t r[4], const uint64_t a[4], const uint64_t m[4])
-{
-    uint64_t t[4], borrow = 0, nz = 1 ^ limbs_is_zero(a, 4), mask = 0 - nz;
-    for (int i = 0; i < 4; i++) t[i] = sbb(m[i], a[i], &borrow);
-    for (int i = 0; i < 4; i++) r[i] = t[i] & mask;
 }
 
 /* Plain scalars: r = a*b mod r. */

@@ -99,56 +99,74 @@ static inline void line_eval(fp12 *f, const fp2 *l0, const fp2 *l1, const fp2 *l
     fp12_mul_line(f, &a, &b, l3);
 }
 
-/* psi(Q) = (conj(x) gamma_{1,2}, conj(y) gamma_{1,3}) and
- * -psi^2(Q) = (x gamma_{2,2}, y) on affine twist points. */
-static void g2_aff_psi(bn254_g2 *r, const bn254_g2 *q)
-{
-    fp2_conj(&r->x, &q->x);
-    fp2_mul(&r->x, &r->x, &PSI_X);
-    fp2_conj(&r->y, &q->y);
-    fp2_mul(&r->y, &r->y, &PSI_Y);
-}
-
-static void g2_aff_neg_psi2(bn254_g2 *r, const bn254_g2 *q)
-{
-    fp2_mul_fp(&r->x, &q->x, &PSI2_X);
-    r->y = q->y;
-}
-
 #define MILLER_CHUNK 16   /* pairs whose T live on the stack at once */
 
-/* f = prod_i f_i(P_i) for n <= MILLER_CHUNK pairs with no point at infinity,
- * sharing one Fp12 squaring per step between all pairs (the multi-pairing). */
-static void miller_loop_chunk(fp12 *f, const bn254_g1 *ps, const bn254_g2 *qs, size_t n)
+typedef struct {
+    fp2 l0, l1, l3;   /* the line's value at P is l0 yP + l1 xP w + l3 w^3 */
+} line;
+
+/* The lines of step i of the loop for Q, advancing T: for i = 1 .. |NAF|-1
+ * the tangent at T and, on a non-zero digit, the line through T and +-Q; for
+ * i = |NAF| the two closing lines through psi(Q) and -psi^2(Q). Returns how
+ * many lines it wrote (1 or 2). */
+static int ate_step(line out[2], g2_hom *t, const bn254_g2 *q, const bn254_g2 *neg, size_t i)
+{
+    if (i == sizeof ATE_NAF) {
+        bn254_g2 q1, q2;
+        g2_aff_psi(&q1, q);
+        g2_aff_neg_psi2(&q2, q);
+        line_add(t, &q1, &out[0].l0, &out[0].l1, &out[0].l3);
+        line_add(t, &q2, &out[1].l0, &out[1].l1, &out[1].l3);
+        return 2;
+    }
+    line_dbl(t, &out[0].l0, &out[0].l1, &out[0].l3);
+    if (!ATE_NAF[i]) return 1;
+    line_add(t, ATE_NAF[i] > 0 ? q : neg, &out[1].l0, &out[1].l1, &out[1].l3);
+    return 2;
+}
+
+static void g2_hom_start(g2_hom *t, bn254_g2 *neg, const bn254_g2 *q)
+{
+    t->x = q->x;
+    t->y = q->y;
+    t->z = FP2_ONE;
+    g2_aff_neg(neg, q);
+}
+
+/* Every line of the loop for a fixed Q, in the order the loop uses them
+ * (ATE_LINES of them): precomputed once for the generator, against which BLS
+ * verification pairs every signature (the "fixed argument" optimisation of
+ * Scott, eprint 2019/077, Sec. 3, and of mcl / blst). */
+static void g2_prepare_lines(line out[ATE_LINES], const bn254_g2 *q)
+{
+    g2_hom t;
+    bn254_g2 neg;
+    size_t k = 0;
+    g2_hom_start(&t, &neg, q);
+    for (size_t i = 1; i <= sizeof ATE_NAF; i++) k += (size_t)ate_step(out + k, &t, q, &neg, i);
+}
+
+/* f = prod_j f_j(P_j) for n <= MILLER_CHUNK pairs with no point at infinity,
+ * sharing one Fp12 squaring per step between all pairs (the multi-pairing);
+ * plus, when fixed is not NULL, the pair (pfix, the Q whose lines fixed holds). */
+static void miller_loop_chunk(fp12 *f, const bn254_g1 *ps, const bn254_g2 *qs, size_t n,
+                              const bn254_g1 *pfix, const line *fixed)
 {
     g2_hom t[MILLER_CHUNK];
-    bn254_g2 neg[MILLER_CHUNK], q1, q2;
-    fp2 l0, l1, l3;
-    for (size_t j = 0; j < n; j++) {
-        t[j].x = qs[j].x;
-        t[j].y = qs[j].y;
-        t[j].z = FP2_ONE;
-        g2_aff_neg(&neg[j], &qs[j]);
-    }
+    bn254_g2 neg[MILLER_CHUNK];
+    line l[2];
+    for (size_t j = 0; j < n; j++) g2_hom_start(&t[j], &neg[j], &qs[j]);
     *f = FP12_ONE;
-    for (size_t i = 1; i < sizeof ATE_NAF; i++) {
-        if (i > 1) fp12_sqr(f, f);
+    for (size_t i = 1; i <= sizeof ATE_NAF; i++) {
+        if (i > 1 && i < sizeof ATE_NAF) fp12_sqr(f, f);
         for (size_t j = 0; j < n; j++) {
-            line_dbl(&t[j], &l0, &l1, &l3);
-            line_eval(f, &l0, &l1, &l3, &ps[j]);
-            if (ATE_NAF[i]) {
-                line_add(&t[j], ATE_NAF[i] > 0 ? &qs[j] : &neg[j], &l0, &l1, &l3);
-                line_eval(f, &l0, &l1, &l3, &ps[j]);
-            }
+            int m = ate_step(l, &t[j], &qs[j], &neg[j], i);
+            for (int k = 0; k < m; k++) line_eval(f, &l[k].l0, &l[k].l1, &l[k].l3, &ps[j]);
         }
-    }
-    for (size_t j = 0; j < n; j++) {
-        g2_aff_psi(&q1, &qs[j]);
-        g2_aff_neg_psi2(&q2, &qs[j]);
-        line_add(&t[j], &q1, &l0, &l1, &l3);
-        line_eval(f, &l0, &l1, &l3, &ps[j]);
-        line_add(&t[j], &q2, &l0, &l1, &l3);
-        line_eval(f, &l0, &l1, &l3, &ps[j]);
+        if (fixed) {
+            int m = i == sizeof ATE_NAF || ATE_NAF[i] ? 2 : 1;
+            for (int k = 0; k < m; k++, fixed++) line_eval(f, &fixed->l0, &fixed->l1, &fixed->l3, pfix);
+        }
     }
 }
 
@@ -169,7 +187,7 @@ static void miller_loop(fp12 *f, const bn254_g1 *ps, const bn254_g2 *qs, size_t 
             k++;
         }
         if (k == MILLER_CHUNK || (i == n && k > 0)) {
-            miller_loop_chunk(first ? f : &g, p, q, k);
+            miller_loop_chunk(first ? f : &g, p, q, k, NULL, NULL);
             if (!first) fp12_mul(f, f, &g);
             first = 0;
             k = 0;
@@ -177,16 +195,22 @@ static void miller_loop(fp12 *f, const bn254_g1 *ps, const bn254_g2 *qs, size_t 
     }
 }
 
-/* a^u for a in the cyclotomic subgroup, over the NAF of u (62 squarings,
- * 23 multiplications; a^-1 = conj(a) there). */
+/* a^u for a in the cyclotomic subgroup, over the width-4 NAF of u: a table
+ * a, a^3, a^5, a^7 (inverses are conjugates there), then 62 cyclotomic
+ * squarings and 13 multiplications instead of the 23 of the plain NAF. */
 static void fp12_cyclotomic_pow_u(fp12 *r, const fp12 *a)
 {
-    fp12 acc = *a, inv;
-    fp12_conj(&inv, a);
-    for (size_t i = 1; i < sizeof U_NAF; i++) {
+    fp12 tab[4], inv[4], a2, acc;
+    tab[0] = *a;
+    fp12_cyclotomic_sqr(&a2, a);
+    for (int i = 1; i < 4; i++) fp12_mul(&tab[i], &tab[i - 1], &a2);
+    for (int i = 0; i < 4; i++) fp12_conj(&inv[i], &tab[i]);
+    acc = U_WNAF4[0] > 0 ? tab[U_WNAF4[0] / 2] : inv[-U_WNAF4[0] / 2];
+    for (size_t i = 1; i < sizeof U_WNAF4; i++) {
+        int d = U_WNAF4[i];
         fp12_cyclotomic_sqr(&acc, &acc);
-        if (U_NAF[i] > 0) fp12_mul(&acc, &acc, a);
-        else if (U_NAF[i] < 0) fp12_mul(&acc, &acc, &inv);
+        if (d > 0) fp12_mul(&acc, &acc, &tab[d / 2]);
+        else if (d < 0) fp12_mul(&acc, &acc, &inv[-d / 2]);
     }
     *r = acc;
 }

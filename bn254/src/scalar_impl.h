@@ -18,6 +18,7 @@ static uint64_t sub_abs128(uint64_t out[2], const uint64_t a[4], const uint64_t 
     uint64_t mask = 0 - borrow;
     carry = borrow;                     /* -d = ~d + 1 */
     for (int i = 0; i < 2; i++) out[i] = adc(d[i] ^ mask, 0, &carry);
+    wipe(d, sizeof d);
     return borrow;
 }
 
@@ -39,7 +40,7 @@ static void mul_round(uint64_t c[4], const uint64_t k[4], const uint64_t g[4])
  * For k < r, |k1|, |k2| < 2^127 (gen_consts.py). Constant time. */
 static void glv_split(struct glv_split *s, const uint64_t k[4])
 {
-    uint64_t c1[4], c2[4], t[8], u[8];
+    uint64_t c1[4], c2[4], t[8], u[8];   /* wiped below: they determine k */
     mul_round(c1, k, GLV_G1);
     mul_round(c2, k, GLV_G2);
     /* c1 < 2^66, c2 < 2^130: every product and sum below fits in 256 bits. */
@@ -51,6 +52,10 @@ static void glv_split(struct glv_split *s, const uint64_t k[4])
     mul_wide(t, c1, GLV_MB1);
     mul_wide(u, c2, GLV_A1);
     s->neg2 = sub_abs128(s->k2, t, u);
+    wipe(c1, sizeof c1);
+    wipe(c2, sizeof c2);
+    wipe(t, sizeof t);
+    wipe(u, sizeof u);
 }
 
 static void glv_split_wipe(struct glv_split *s) { wipe(s, sizeof *s); }

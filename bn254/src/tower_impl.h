@@ -21,6 +21,8 @@
 
 /* ---- Fp2 ------------------------------------------------------------------ */
 
+_Static_assert(sizeof(fp2) == 64, "fp2 is c0 then c1, 4 limbs each (the assembly relies on it)");
+
 static inline void fp2_add(fp2 *r, const fp2 *a, const fp2 *b) { fp_add(&r->c0, &a->c0, &b->c0); fp_add(&r->c1, &a->c1, &b->c1); }
 static inline void fp2_sub(fp2 *r, const fp2 *a, const fp2 *b) { fp_sub(&r->c0, &a->c0, &b->c0); fp_sub(&r->c1, &a->c1, &b->c1); }
 static inline void fp2_dbl(fp2 *r, const fp2 *a) { fp_dbl(&r->c0, &a->c0); fp_dbl(&r->c1, &a->c1); }
@@ -40,6 +42,11 @@ static inline void fp2_cmov(fp2 *r, const fp2 *a, uint64_t flag) { fp_cmov(&r->c
  * Both are < 2p^2 < p 2^256, the input bound of fp_redc. */
 static inline void fp2_mul(fp2 *r, const fp2 *a, const fp2 *b)
 {
+    if (USE_ADX) {   /* the same computation as one assembly kernel */
+        uint64_t s[32];
+        fp2_mul_adx(r, a, b, s);
+        return;
+    }
     uint64_t t0[8], t1[8], t2[8];
     fp sa, sb;
     mul_wide(t0, a->c0.l, b->c0.l);
@@ -154,7 +161,6 @@ static inline void fp6_neg(fp6 *r, const fp6 *a)
     fp2_neg(&r->c2, &a->c2);
 }
 
-static inline uint64_t fp6_is_zero(const fp6 *a) { return fp2_is_zero(&a->c0) & fp2_is_zero(&a->c1) & fp2_is_zero(&a->c2); }
 static inline uint64_t fp6_eq(const fp6 *a, const fp6 *b) { return fp2_eq(&a->c0, &b->c0) & fp2_eq(&a->c1, &b->c1) & fp2_eq(&a->c2, &b->c2); }
 
 /* a * v = xi a2 + a0 v + a1 v^2. */

@@ -127,14 +127,16 @@ for (let n = 1; n <= 4; n++) {
   await verifyBoth(d, sig, wrongApk1, apk2, false, `${n} signer(s), G1 key not matching G2 key`);
 }
 
-// Proof of possession: digest on chain (block.chainid of anvil = 31337) ==
-// ours, and the proof made with our key verifies there.
+// Proof of possession: the EIP-712 digest on chain (block.chainid of anvil =
+// 31337, the contract as registry) == ours, and the proof verifies there.
 for (let i = 0; i < 3; i++) {
-  const sk = hex32(randScalar()), reg = randBytes(20).toString('hex'), op = randBytes(20).toString('hex');
+  const sk = hex32(randScalar()), op = randBytes(20).toString('hex'), avs = randBytes(20).toString('hex');
+  const setId = BigInt(i * 1000 + 1);
   const [keys] = batch([`pubkey ${sk}`]).map((l) => l.slice(3));
   const pk1 = keys.slice(0, 128), pk2 = keys.slice(128);
-  const chainDigest = await call('popDigest(address,address,uint256,uint256)', pad('', 12) + reg + pad('', 12) + op + pk1);
-  const [mine] = batch([`popdigest ${hex32(31337n)} ${reg} ${op} ${pk1}`]);
+  const chainDigest = await call('popDigest(address,address,uint32,uint256[2],uint256[4])',
+    pad('', 12) + op + pad('', 12) + avs + hex32(setId) + pk1 + pk2);
+  const [mine] = batch([`popdigest ${(31337).toString(16).padStart(16, '0')} ${contract.slice(2)} ${op} ${avs} ${setId.toString(16).padStart(8, '0')} ${pk1} ${pk2}`]);
   check(`ok ${chainDigest}` === mine, `PoP digest on chain == ours #${i}`);
   const [pop] = batch([`sign ${sk} ${chainDigest}`]).map((l) => l.slice(3));
   await verifyBoth(chainDigest, pop, pk1, pk2, true, `PoP #${i}`);

@@ -193,6 +193,10 @@ static void test_kernels_agree(void)
         mul_wide_c(w1, a, b);
         mul_wide_adx(w2, a, b);
         CHECK_MEM(w1, w2, 64);
+        uint64_t sc[8];
+        mont_mul_c(r1, a, a, P_LIMBS);
+        fp_sqr_adx(r2, a, sc);
+        CHECK_MEM(r1, r2, 32);
         /* redc input: any t < p 2^256 (random 510-bit, and the extremes) */
         test_rand_bytes(t, 64);
         t[7] &= 0x0fffffffffffffffULL;
@@ -205,6 +209,19 @@ static void test_kernels_agree(void)
         mont_mul_c(r1, a, b, R_LIMBS);
         mont_mul_adx(r2, a, b, R_LIMBS);
         CHECK_MEM(r1, r2, 32);
+        /* The fused Fp2 product (random elements, and the extremes p - 1). */
+        fp2 x, y, z1, z2;
+        rand_fp2(&x);
+        rand_fp2(&y);
+        if (i < 4) {
+            edge_value(x.c0.l, P_LIMBS, 3);
+            edge_value(y.c1.l, P_LIMBS, 3 + i);
+        }
+        use_adx = 0;
+        fp2_mul(&z1, &x, &y);
+        use_adx = 1;
+        fp2_mul(&z2, &x, &y);
+        CHECK(fp2_eq(&z1, &z2));
     }
 #else
     printf("  (portable build: no assembly kernels)\n");
@@ -430,6 +447,12 @@ static void test_constants(void)
     v = 0;
     for (size_t i = 0; i < sizeof U_NAF; i++) v = 2 * v + (u128)(__int128)U_NAF[i];
     CHECK(v == BN_U);
+    v = 0;
+    for (size_t i = 0; i < sizeof U_WNAF4; i++) v = 2 * v + (u128)(__int128)U_WNAF4[i];
+    CHECK(v == BN_U);
+    int lines = 0;
+    for (size_t i = 1; i < sizeof ATE_NAF; i++) lines += 1 + (ATE_NAF[i] != 0);
+    CHECK_INT(lines + 2, ATE_LINES);
 }
 
 /* Cyclotomic squaring equals squaring on the image of the easy part. */
@@ -457,6 +480,13 @@ static void test_cyclotomic_sqr(void)
 }
 
 /* ---- scalar recodings ---------------------------------------------------- */
+
+/* r = (m - a) mod m for a < m (0 stays 0). */
+static void limbs_neg_mod(uint64_t r[4], const uint64_t a[4], const uint64_t m[4])
+{
+    uint64_t borrow = 0, nz = 1 ^ limbs_is_zero(a, 4), mask = 0 - nz;
+    for (int i = 0; i < 4; i++) r[i] = sbb(m[i], a[i], &borrow) & mask;
+}
 
 static void check_split(const uint64_t k[4])
 {
@@ -491,10 +521,33 @@ static void test_glv_split(void)
     }
 }
 
+/* GLS: k = sum_i (+-k_i) lambda^i mod r with lambda = 6u^2 (psi's eigenvalue). */
+static void test_gls_split(void)
+{
+    uint64_t lambda[4] = {6, 0, 0, 0}, u[4] = {BN_U, 0, 0, 0};
+    scalar_mul(lambda, lambda, u);
+    scalar_mul(lambda, lambda, u);
+    for (int i = 0; i < 20 * ROUNDS; i++) {
+        uint64_t k[4], acc[4] = {0}, pw[4] = {1, 0, 0, 0};
+        struct gls_split s;
+        if (i < 7) edge_value(k, R_LIMBS, i);
+        else rand_below(k, R_LIMBS);
+        gls_split(&s, k);
+        for (int j = 0; j < 4; j++) {
+            uint64_t t[4] = {s.k[j], 0, 0, 0};
+            if (s.neg[j]) limbs_neg_mod(t, t, R_LIMBS);
+            scalar_mul(t, t, pw);
+            scalar_add(acc, acc, t);
+            scalar_mul(pw, pw, lambda);
+        }
+        CHECK_MEM(acc, k, 32);
+    }
+}
+
 static const struct test_case cases[] = {
     TEST(fp_vs_bignum), TEST(fr_vs_bignum), TEST(kernels_agree), TEST(pairing_both_kernels),
     TEST(fp2_laws), TEST(fp6_laws), TEST(fp12_laws), TEST(frobenius), TEST(constants),
-    TEST(cyclotomic_sqr), TEST(glv_split),
+    TEST(cyclotomic_sqr), TEST(glv_split), TEST(gls_split),
 };
 
 int main(int argc, char **argv) { return test_main(cases, TEST_COUNT(cases), argc, argv); }

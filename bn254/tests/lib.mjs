@@ -93,6 +93,11 @@ export async function startAnvil() {
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });
+  const spawned = new Promise((resolve, reject) => {
+    child.on('spawn', resolve);
+    child.on('error', (e) => reject(new Error(`cannot start anvil (${e.code}): run make setup, PATH needs node_modules/.bin`)));
+  });
+  await spawned;
   const url = `http://127.0.0.1:${port}`;
   const stop = () => {
     try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
@@ -131,4 +136,14 @@ export async function ethCall(url, to, dataHex, gas = '0x1c9c380') {
   } catch {
     return null;
   }
+}
+
+// OperatorRegistry's EIP-712 proof-of-possession digest (bn254.h), in JS.
+const kstr = (t) => keccak(Buffer.from(t));
+export function popDigest(chain, reg, op, avs, setId, g1, g2) {
+  const domain = keccak(Buffer.concat([kstr('EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)'),
+    kstr('FaaSOperatorRegistry'), kstr('1'), Buffer.from(hex32(chain) + reg.padStart(64, '0'), 'hex')]));
+  const struct = keccak(Buffer.concat([kstr('BN254KeyRegistration(address operator,address avs,uint32 operatorSetId,bytes keyData)'),
+    Buffer.from(op.padStart(64, '0') + avs.padStart(64, '0') + hex32(setId), 'hex'), keccak(Buffer.from(g1 + g2, 'hex'))]));
+  return keccak(Buffer.concat([Buffer.from([0x19, 0x01]), domain, struct])).toString('hex');
 }

@@ -7,7 +7,7 @@
 // @noble/hashes).
 import { bn254 } from '@noble/curves/bn254.js';
 import {
-  P, R, batch, check, finish, fp12Hex, fromHex, g1Hex, g2Hex, hex32, keccak, randBig, randBytes, randScalar,
+  P, R, batch, check, finish, fp12Hex, fromHex, g1Hex, g2Hex, hex32, keccak, popDigest, randBig, randBytes, randScalar,
 } from './lib.mjs';
 
 const { Fp2, Fp12 } = bn254.fields;
@@ -160,10 +160,11 @@ for (let i = 0; i < 6; i++) {
   want(`verify ${d} ${g1Hex(sig.double())} ${g1Hex(apk1)} ${g2Hex(apk2)}`, 'ok 00', `verify wrong sig #${i}`);
 }
 for (let i = 0; i < 4; i++) {
-  const chain = i === 0 ? 31337n : randBig(8), reg = randBytes(20).toString('hex'), op = randBytes(20).toString('hex');
-  const pk = randG1();
-  const packed = Buffer.concat([Buffer.from('FaaS-AVS BN254 PoP'), Buffer.from(hex32(chain) + reg + op + g1Hex(pk), 'hex')]);
-  want(`popdigest ${hex32(chain)} ${reg} ${op} ${g1Hex(pk)}`, ok(keccak(packed).toString('hex')), `popdigest #${i}`);
+  const chain = i === 0 ? 31337n : randBig(8), setId = randBig(4);
+  const [reg, op, avs] = [randBytes(20), randBytes(20), randBytes(20)].map((b) => b.toString('hex'));
+  const sk = randScalar(), g1 = g1Hex(G1.BASE.multiply(sk)), g2 = g2Hex(G2.BASE.multiply(sk));
+  want(`popdigest ${chain.toString(16).padStart(16, '0')} ${reg} ${op} ${avs} ${setId.toString(16).padStart(8, '0')} ${g1} ${g2}`,
+    ok(popDigest(chain, reg, op, avs, setId, g1, g2)), `popdigest #${i}`);
 }
 
 // ---- run ----

@@ -186,35 +186,55 @@ static void test_aggregate(void)
     CHECK(bn254_g1_is_infinity(&asig));
 }
 
+/* keccak256 of a string */
+static void kstr(uint8_t out[32], const char *s) { eth_keccak256(out, s, strlen(s)); }
+
 static void test_pop(void)
 {
     bn254_sk sk;
     bn254_g1 pk1, pop;
     bn254_g2 pk2;
-    uint8_t reg[20], op[20], d[32], d2[32], packed[154], want[32];
+    uint8_t reg[20], op[20], avs[20], d[32], d2[32], want[32];
     rand_key(&sk);
     bn254_bls_pubkey_g1(&pk1, &sk);
     bn254_bls_pubkey_g2(&pk2, &sk);
     test_rand_bytes(reg, 20);
     test_rand_bytes(op, 20);
-    bn254_bls_pop_digest(d, 31337, reg, op, &pk1);
-    /* abi.encodePacked("FaaS-AVS BN254 PoP", uint256 chainid, address, address, uint256 x, uint256 y) */
-    memcpy(packed, "FaaS-AVS BN254 PoP", 18);
-    memset(packed + 18, 0, 32);
-    packed[18 + 30] = 31337 >> 8;
-    packed[18 + 31] = 31337 & 0xff;
-    memcpy(packed + 50, reg, 20);
-    memcpy(packed + 70, op, 20);
-    bn254_g1_to_bytes(packed + 90, &pk1);
-    eth_keccak256(want, packed, sizeof packed);
+    test_rand_bytes(avs, 20);
+    bn254_bls_pop_digest(d, 31337, reg, op, avs, 7, &pk1, &pk2);
+    /* EIP-712 by hand: domain("FaaSOperatorRegistry", "1", 31337, registry),
+     * BN254KeyRegistration(operator, avs, 7, keccak256(keyData)). */
+    uint8_t dom[160] = {0}, st[160] = {0}, kd[192], msg[66], ds[32], sh[32];
+    kstr(dom, "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    kstr(dom + 32, "FaaSOperatorRegistry");
+    kstr(dom + 64, "1");
+    dom[96 + 30] = 31337 >> 8;
+    dom[96 + 31] = 31337 & 0xff;
+    memcpy(dom + 128 + 12, reg, 20);
+    eth_keccak256(ds, dom, sizeof dom);
+    kstr(st, "BN254KeyRegistration(address operator,address avs,uint32 operatorSetId,bytes keyData)");
+    memcpy(st + 32 + 12, op, 20);
+    memcpy(st + 64 + 12, avs, 20);
+    st[96 + 31] = 7;
+    bn254_g1_to_bytes(kd, &pk1);
+    bn254_g2_to_bytes(kd + 64, &pk2);
+    eth_keccak256(st + 128, kd, sizeof kd);
+    eth_keccak256(sh, st, sizeof st);
+    msg[0] = 0x19;
+    msg[1] = 0x01;
+    memcpy(msg + 2, ds, 32);
+    memcpy(msg + 34, sh, 32);
+    eth_keccak256(want, msg, sizeof msg);
     CHECK_MEM(d, want, 32);
     bn254_bls_pop_prove(&pop, &sk, d);
     CHECK_INT(bn254_bls_pop_verify(d, &pop, &pk1, &pk2), BN254_OK);
-    bn254_bls_pop_digest(d2, 1, reg, op, &pk1);             /* another chain */
-    CHECK(memcmp(d, d2, 32) != 0);
+    /* any other chain, registry, operator, AVS or set is another message */
+    bn254_bls_pop_digest(d2, 1, reg, op, avs, 7, &pk1, &pk2);
     CHECK_INT(bn254_bls_pop_verify(d2, &pop, &pk1, &pk2), BN254_ERR_VERIFY);
-    op[0] ^= 1;                                              /* another operator */
-    bn254_bls_pop_digest(d2, 31337, reg, op, &pk1);
+    bn254_bls_pop_digest(d2, 31337, reg, op, avs, 8, &pk1, &pk2);
+    CHECK_INT(bn254_bls_pop_verify(d2, &pop, &pk1, &pk2), BN254_ERR_VERIFY);
+    op[0] ^= 1;
+    bn254_bls_pop_digest(d2, 31337, reg, op, avs, 7, &pk1, &pk2);
     CHECK_INT(bn254_bls_pop_verify(d2, &pop, &pk1, &pk2), BN254_ERR_VERIFY);
 }
 

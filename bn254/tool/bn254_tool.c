@@ -26,8 +26,10 @@ static const char USAGE[] =
     "Points: G1 = x||y (64 bytes), G2 = x.c1||x.c0||y.c1||y.c0 (128 bytes), as the EVM.\n"
     "Output: text lines by default, --json for JSON, --abi for one abi-encoded 0x string.\n"
     "\n"
-    "  keygen [--seed HEX]          new key (OS randomness, or the seed as a big-endian\n"
-    "                               integer mod r, as eigensdk-go's NewPrivateKey)\n"
+    "  keygen [--seed HEX | --label TEXT]\n"
+    "                               new key: OS randomness; or the seed as a big-endian\n"
+    "                               integer mod r (as eigensdk-go's NewPrivateKey); or\n"
+    "                               keccak256(label) mod r (deterministic devnet keys)\n"
     "  pubkey --key K               G1 and G2 public keys\n"
     "  sign --key K --digest D      sk * hashToG1(D) (EigenLayer's BN254 scheme)\n"
     "  verify --digest D --sig S --pk-g1 P1 --pk-g2 P2\n"
@@ -35,10 +37,14 @@ static const char USAGE[] =
     "  hash-to-g1 --digest D        EigenLayer's try-and-increment hashToG1\n"
     "  aggregate-g1 P...            sum of G1 points (signatures or keys)\n"
     "  aggregate-g2 P...            sum of G2 points\n"
-    "  pop-digest --chain-id N --registry ADDR --operator ADDR --pk-g1 P1\n"
-    "                               the proof-of-possession message digest (bn254.h)\n"
-    "  pop --key K (--message-digest D | --chain-id N --registry ADDR --operator ADDR)\n"
-    "                               proof of possession sk * hashToG1(digest)\n"
+    "  pop-digest --chain-id N --registry ADDR --operator ADDR --avs ADDR\n"
+    "             --operator-set-id N --pk-g1 P1 --pk-g2 P2\n"
+    "                               OperatorRegistry's EIP-712 key-registration digest\n"
+    "  pop --key K (--message-digest D | --chain-id N --registry ADDR --operator ADDR\n"
+    "      --avs ADDR --operator-set-id N)\n"
+    "                               proof of possession sk * hashToG1(digest); --abi gives\n"
+    "                               abi.encode(bytes32 digest, uint256[2] g1, uint256[4] g2,\n"
+    "                               uint256[2] pop)\n"
     "  keystore-create --key K (--password-env VAR | --password-file F)\n"
     "                  [--kdf scrypt|pbkdf2] [--out FILE]\n"
     "                               EIP-2335 keystore, curveType bn254\n"
@@ -235,26 +241,38 @@ static int print_key(const bn254_sk *sk, const struct opts *o, int with_secret)
 
 /* ---- commands ------------------------------------------------------------ */
 
+/* A key from 32 big-endian bytes reduced mod r (0 is refused). */
+static int key_mod_r(bn254_sk *sk, uint8_t b[32], const char *what)
+{
+    bn254_scalar s;
+    bn254_scalar_from_bytes_reduce(&s, b);
+    bn254_scalar_to_bytes(b, &s);
+    bn254_err e = bn254_sk_from_bytes(sk, b);
+    bn254_wipe(b, 32);
+    bn254_wipe(&s, sizeof s);
+    if (e) return fail("%s is 0 mod r", what);
+    return 0;
+}
+
 static int cmd_keygen(const struct opts *o)
 {
-    static const char *const allowed[] = {"seed", NULL};
+    static const char *const allowed[] = {"seed", "label", NULL};
     bn254_sk sk;
+    uint8_t b[32] = {0};
     if (check_opts(o, allowed)) return 2;
-    const char *seed = opt(o, "seed");
+    const char *seed = opt(o, "seed"), *label = opt(o, "label");
+    if (seed && label) return usage_error("give at most one of --seed and --label%s", "");
     if (seed) {
-        uint8_t b[32] = {0}, raw[32];
+        uint8_t raw[32];
         size_t n;
         if (eth_hex_decode(raw, sizeof raw, &n, seed, strlen(seed)) != ETH_OK)
             return fail("--seed must be at most 32 bytes of hex%s", "");
         memcpy(b + 32 - n, raw, n);
-        bn254_scalar s;
-        bn254_scalar_from_bytes_reduce(&s, b);
-        bn254_scalar_to_bytes(b, &s);
-        bn254_err e = bn254_sk_from_bytes(&sk, b);
-        bn254_wipe(b, sizeof b);
         bn254_wipe(raw, sizeof raw);
-        bn254_wipe(&s, sizeof s);
-        if (e) return fail("--seed is 0 mod r: %s", bn254_strerror(e));
+        if (key_mod_r(&sk, b, "--seed")) return 1;
+    } else if (label) {
+        eth_keccak256(b, label, strlen(label));
+        if (key_mod_r(&sk, b, "keccak256(--label)")) return 1;
     } else {
         bn254_err e = bn254_sk_generate(&sk);
         if (e) return fail("%s", bn254_strerror(e));
@@ -269,7 +287,8 @@ static int cmd_pubkey(const struct opts *o)
     static const char *const allowed[] = {"key", "key-env", NULL};
     bn254_sk sk;
     if (check_opts(o, allowed)) return 2;
-    if (read_key(&sk, o)) return 1;
+    int rk = read_key(&sk, o);
+    if (rk) return rk;
     int rc = print_key(&sk, o, 0);
     bn254_sk_wipe(&sk);
     return rc;
@@ -278,12 +297,10 @@ static int cmd_pubkey(const struct opts *o)
 static int sign_and_print(const bn254_sk *sk, const uint8_t digest[32], const struct opts *o, const char *name)
 {
     bn254_g1 sig;
-    uint8_t sb[64], db[32];
+    uint8_t sb[64];
     struct out w = {0};
-    memcpy(db, digest, 32);
     bn254_bls_sign(&sig, sk, digest);
     bn254_g1_to_bytes(sb, &sig);
-    if (strcmp(name, "pop") == 0) out_add(&w, "digest", db, 32);
     out_add(&w, name, sb, 64);
     return out_print(&w, o);
 }
@@ -294,7 +311,8 @@ static int cmd_sign(const struct opts *o)
     uint8_t d[32];
     bn254_sk sk;
     if (check_opts(o, allowed) || hex_exact(d, 32, opt(o, "digest"), "digest")) return 2;
-    if (read_key(&sk, o)) return 1;
+    int rk = read_key(&sk, o);
+    if (rk) return rk;
     int rc = sign_and_print(&sk, d, o, "signature");
     bn254_sk_wipe(&sk);
     return rc;
@@ -352,50 +370,82 @@ static int cmd_aggregate(const struct opts *o, int g2)
     return out_print(&w, o);
 }
 
-/* digest of --chain-id/--registry/--operator and the key's G1 point. */
-static int pop_digest_of(uint8_t out[32], const struct opts *o, const bn254_g1 *pk)
+/* A non-negative decimal or 0x-hex integer of at most max, or usage error. */
+static int read_uint(uint64_t *v, const struct opts *o, const char *name, uint64_t max)
 {
-    uint8_t reg[20], op[20];
-    const char *cid = opt(o, "chain-id");
+    const char *s = opt(o, name);
     char *end;
-    if (!cid) return usage_error("missing --chain-id%s", "");
+    if (!s) return usage_error("missing --%s", name);
     errno = 0;
-    unsigned long long id = strtoull(cid, &end, 0);
-    if (errno || *end || !*cid || cid[0] == '-') return fail("--chain-id must be a non-negative integer, not '%s'", cid);
-    if (hex_exact(reg, 20, opt(o, "registry"), "registry") || hex_exact(op, 20, opt(o, "operator"), "operator"))
-        return 1;
-    bn254_bls_pop_digest(out, (uint64_t)id, reg, op, pk);
+    unsigned long long x = strtoull(s, &end, 0);
+    if (errno || *end || !*s || s[0] == '-' || x > max) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "--%s must be an integer in [0, %llu]", name, (unsigned long long)max);
+        return fail("%s", msg);
+    }
+    *v = x;
+    return 0;
+}
+
+/* The proof-of-possession digest of the registration options and the keys. */
+static int pop_digest_of(uint8_t out[32], const struct opts *o, const bn254_g1 *pk1, const bn254_g2 *pk2)
+{
+    uint8_t reg[20], op[20], avs[20];
+    uint64_t chain, set;
+    int rc;
+    if ((rc = read_uint(&chain, o, "chain-id", UINT64_MAX)) || (rc = read_uint(&set, o, "operator-set-id", UINT32_MAX)))
+        return rc;
+    if ((rc = hex_exact(reg, 20, opt(o, "registry"), "registry")) || (rc = hex_exact(op, 20, opt(o, "operator"), "operator")) ||
+        (rc = hex_exact(avs, 20, opt(o, "avs"), "avs")))
+        return rc;
+    bn254_bls_pop_digest(out, chain, reg, op, avs, (uint32_t)set, pk1, pk2);
     return 0;
 }
 
 static int cmd_pop_digest(const struct opts *o)
 {
-    static const char *const allowed[] = {"chain-id", "registry", "operator", "pk-g1", NULL};
+    static const char *const allowed[] = {"chain-id", "registry", "operator", "avs", "operator-set-id", "pk-g1", "pk-g2", NULL};
     uint8_t d[32];
-    bn254_g1 pk;
+    bn254_g1 pk1;
+    bn254_g2 pk2;
     struct out w = {0};
+    int rc;
     if (check_opts(o, allowed)) return 2;
-    if (read_g1(&pk, opt(o, "pk-g1"), "pk-g1") || pop_digest_of(d, o, &pk)) return 1;
+    if (read_g1(&pk1, opt(o, "pk-g1"), "pk-g1") || read_g2(&pk2, opt(o, "pk-g2"), "pk-g2")) return 1;
+    if ((rc = pop_digest_of(d, o, &pk1, &pk2))) return rc;
     out_add(&w, "digest", d, 32);
     return out_print(&w, o);
 }
 
+/* digest, pk_g1, pk_g2, pop: with --abi exactly abi.encode(bytes32, uint256[2],
+ * uint256[4], uint256[2]), what the contract tests' ffi decodes. */
 static int cmd_pop(const struct opts *o)
 {
-    static const char *const allowed[] = {"key", "key-env", "message-digest", "chain-id", "registry", "operator", NULL};
-    uint8_t d[32];
+    static const char *const allowed[] = {"key", "key-env", "message-digest", "chain-id", "registry",
+                                          "operator", "avs", "operator-set-id", NULL};
+    uint8_t d[32], g1b[64], g2b[128], popb[64];
     bn254_sk sk;
-    bn254_g1 pk;
+    bn254_g1 pk1, pop;
+    bn254_g2 pk2;
+    struct out w = {0};
     if (check_opts(o, allowed)) return 2;
-    if (read_key(&sk, o)) return 1;
-    int rc;
-    if (opt(o, "message-digest")) {
-        rc = hex_exact(d, 32, opt(o, "message-digest"), "message-digest");
-    } else {
-        bn254_bls_pubkey_g1(&pk, &sk);
-        rc = pop_digest_of(d, o, &pk);
+    int rc = read_key(&sk, o);
+    if (rc) return rc;
+    bn254_bls_pubkey_g1(&pk1, &sk);
+    bn254_bls_pubkey_g2(&pk2, &sk);
+    if (opt(o, "message-digest")) rc = hex_exact(d, 32, opt(o, "message-digest"), "message-digest");
+    else rc = pop_digest_of(d, o, &pk1, &pk2);
+    if (!rc) {
+        bn254_bls_pop_prove(&pop, &sk, d);
+        bn254_g1_to_bytes(g1b, &pk1);
+        bn254_g2_to_bytes(g2b, &pk2);
+        bn254_g1_to_bytes(popb, &pop);
+        out_add(&w, "digest", d, 32);
+        out_add(&w, "pk_g1", g1b, 64);
+        out_add(&w, "pk_g2", g2b, 128);
+        out_add(&w, "pop", popb, 64);
+        rc = out_print(&w, o);
     }
-    if (!rc) rc = sign_and_print(&sk, d, o, "pop");
     bn254_sk_wipe(&sk);
     return rc;
 }
@@ -458,7 +508,8 @@ static int cmd_keystore_create(const struct opts *o)
     if (strcmp(kdf, "scrypt") == 0) bn254_keystore_opts_default(&ko, BN254_KDF_SCRYPT);
     else if (strcmp(kdf, "pbkdf2") == 0) bn254_keystore_opts_default(&ko, BN254_KDF_PBKDF2);
     else return usage_error("--kdf must be scrypt or pbkdf2, not '%s'", kdf);
-    if (read_key(&sk, o)) return 1;
+    int rk = read_key(&sk, o);
+    if (rk) return rk;
     if (!(pw = read_password(o))) {
         bn254_sk_wipe(&sk);
         return 1;
@@ -514,7 +565,8 @@ static int cmd_keystore_decrypt(const struct opts *o)
  * g2mul P K, g2mulct P K, g1check P, g2check P, pairing P Q (the GT value,
  * 384 bytes), ecadd DATA, ecmul DATA, ecpairing DATA (the precompiles on raw
  * call data), hash D, pubkey SK, sign SK D, verify D SIG PK1 PK2 (gamma check:
- * 1 or 0), gamma D SIG PK1 PK2, popdigest CHAINID(32) REGISTRY OPERATOR PK1. */
+ * 1 or 0), gamma D SIG PK1 PK2, popdigest CHAINID(8) REGISTRY OPERATOR AVS
+ * SETID(4) PK1 PK2. */
 
 /* The answer of one batch line ("ok" plus hex words). */
 static char answer[2 + 6 * (1 + 2 * 384) + 1];
@@ -531,7 +583,7 @@ static void put_hex(const uint8_t *b, size_t n)
     answer[answer_len] = 0;
 }
 
-#define MAX_BATCH_ARGS 5
+#define MAX_BATCH_ARGS 8
 
 static const char *batch_op(const char *op, uint8_t *arg[], const size_t len[], int nargs)
 {
@@ -638,13 +690,14 @@ static const char *batch_op(const char *op, uint8_t *arg[], const size_t len[], 
             put_hex(out, 1);
         }
     } else if (!strcmp(op, "popdigest")) {
-        NEED(4, 32, 20, 20, 64);
+        NEED(7, 8, 20, 20, 20, 4, 64, 128);
         uint64_t id = 0;
-        for (int i = 0; i < 24; i++)
-            if (arg[0][i]) return "chain id above 2^64";
-        for (int i = 24; i < 32; i++) id = id << 8 | arg[0][i];
-        TRY(bn254_g1_from_bytes(&a1, arg[3]));
-        bn254_bls_pop_digest(out, id, arg[1], arg[2], &a1);
+        uint32_t set = 0;
+        for (int i = 0; i < 8; i++) id = id << 8 | arg[0][i];
+        for (int i = 0; i < 4; i++) set = set << 8 | arg[4][i];
+        TRY(bn254_g1_from_bytes(&a1, arg[5]));
+        TRY(bn254_g2_from_bytes(&a2, arg[6]));
+        bn254_bls_pop_digest(out, id, arg[1], arg[2], arg[3], set, &a1, &a2);
         put_hex(out, 32);
     } else {
         return "unknown operation";

@@ -396,6 +396,9 @@ static void test_pack_is_reproducible(void)
     char sub[600];
     snprintf(sub, sizeof sub, "%s/lib", src);
     mkdir(sub, 0700);
+    snprintf(sub, sizeof sub, "%s/empty", src); /* an empty directory is packed too */
+    mkdir(sub, 0700);
+    snprintf(sub, sizeof sub, "%s/lib", src);
     write_file(sub, "tool.sh", "#!/bin/sh\n", 0700);
     snprintf(sub, sizeof sub, "%s/alias.js", src);
     REQUIRE(symlink("index.js", sub) == 0);
@@ -425,6 +428,8 @@ static void test_pack_is_reproducible(void)
     CHECK(stat(p, &st) == 0 && (st.st_mode & 07777) == 0644);
     snprintf(p, sizeof p, "%s/alias.js", info.path);
     CHECK(lstat(p, &st) == 0 && S_ISLNK(st.st_mode));
+    snprintf(p, sizeof p, "%s/empty", info.path);
+    CHECK(stat(p, &st) == 0 && S_ISDIR(st.st_mode));
     free(a);
     free(b);
 

@@ -6,6 +6,9 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define ADDR_A "0x1111111111111111111111111111111111111111"
 #define ADDR_B "0x2222222222222222222222222222222222222222"
@@ -415,7 +418,48 @@ static void test_config_asks_node_for_chain_id(void)
     clirun_free(&r);
 }
 
+/* A key on the command line is erased from argv at start, so `ps` and
+ * /proc/<pid>/cmdline no longer show it while the command runs (here: while
+ * call-function waits for its input on stdin). */
+static void test_private_key_hidden_from_ps(void)
+{
+    int in[2];
+    REQUIRE(pipe(in) == 0);
+    char exe[4200];
+    snprintf(exe, sizeof exe, "%s/faas-cli", test_bin_dir());
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        close(in[1]);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 2);
+        execl(exe, "faas-cli", "call-function", "--private-key", TEST_DEV_KEY1, "--function-id",
+              "0x00000000000000000000000000000000000000000000000000000000000000aa", "-", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    char path[64], cmdline[4096];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    int hidden = 0;
+    for (int i = 0; i < 100 && !hidden; i++) {
+        usleep(20000);
+        FILE *f = fopen(path, "rb");
+        size_t n = f ? fread(cmdline, 1, sizeof cmdline - 1, f) : 0;
+        if (f) fclose(f);
+        for (size_t k = 0; k < n; k++)
+            if (!cmdline[k]) cmdline[k] = ' ';
+        cmdline[n] = 0;
+        /* Started (the function id is there) and the key gone. */
+        const char *key = TEST_DEV_KEY1;
+        hidden = strstr(cmdline, "--function-id") && !strstr(cmdline, key + 2); /* without "0x" */
+    }
+    CHECK(hidden);
+    close(in[1]);
+    waitpid(pid, NULL, 0);
+}
+
 static const struct test_case cases[] = {
+    TEST(private_key_hidden_from_ps),
     TEST(config_asks_node_for_chain_id),
     TEST(parse_flags_anywhere), TEST(parse_errors),  TEST(env_fallback_and_flag_wins),
     TEST(config_precedence),    TEST(config_errors), TEST(key_sources),

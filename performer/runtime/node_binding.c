@@ -32,8 +32,19 @@ static napi_value serve(napi_env env, napi_callback_info info)
         return NULL;
     }
     perf_zygote_hooks hooks = {.after_fork_child = loop_fork, .ctx = loop};
-    if (perf_zygote_serve(fd, version, &hooks) != 0) napi_throw_error(env, NULL, "zygote: cannot serve");
-    return NULL;
+    int r = perf_zygote_serve(fd, version, &hooks);
+    napi_value role = NULL;
+    if (r < 0)
+        napi_throw_error(env, NULL, "zygote: cannot serve");
+    else
+        napi_create_string_utf8(env, r == PERF_ZYGOTE_PROBE ? "probe" : "job", NAPI_AUTO_LENGTH, &role);
+    return role;
+}
+
+static napi_value probe_done(napi_env env, napi_callback_info info)
+{
+    (void)env, (void)info;
+    perf_zygote_probe_done();
 }
 
 static napi_value exit_now(napi_env env, napi_callback_info info)
@@ -53,5 +64,7 @@ NAPI_MODULE_INIT()
     napi_set_named_property(env, exports, "serve", fn);
     napi_create_function(env, "exit", NAPI_AUTO_LENGTH, exit_now, NULL, &fn);
     napi_set_named_property(env, exports, "exit", fn);
+    napi_create_function(env, "probeDone", NAPI_AUTO_LENGTH, probe_done, NULL, &fn);
+    napi_set_named_property(env, exports, "probeDone", fn);
     return exports;
 }

@@ -19,15 +19,23 @@ static PyObject *serve(PyObject *self, PyObject *args)
     const char *version;
     if (!PyArg_ParseTuple(args, "is", &fd, &version)) return NULL;
     perf_zygote_hooks hooks = {before, after_parent, after_child, NULL};
-    if (perf_zygote_serve(fd, version, &hooks) != 0) {
+    int r = perf_zygote_serve(fd, version, &hooks);
+    if (r < 0) {
         PyErr_SetString(PyExc_RuntimeError, "zygote: cannot serve");
         return NULL;
     }
-    Py_RETURN_NONE;
+    return PyUnicode_FromString(r == PERF_ZYGOTE_PROBE ? "probe" : "job");
+}
+
+static PyObject *probe_done(PyObject *self, PyObject *args)
+{
+    (void)self, (void)args;
+    perf_zygote_probe_done();
 }
 
 static PyMethodDef methods[] = {
-    {"serve", serve, METH_VARARGS, "serve(fd, version): fork a sandboxed child per job; returns in the child"},
+    {"serve", serve, METH_VARARGS, "serve(fd, version): fork a sandboxed child per job; returns 'job' or 'probe' in a child"},
+    {"probe_done", probe_done, METH_NOARGS, "probe_done(): report the pages this probe wrote, and exit"},
     {NULL, NULL, 0, NULL},
 };
 

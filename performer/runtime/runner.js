@@ -395,7 +395,13 @@ async function runZygote() {
   Object.assign(state, { random: null, sink: null, finish: null });
   installExits(() => zygote.exit(0));
 
-  zygote.serve(3, `node ${process.version}`); // returns in a sandboxed child
+  if (zygote.serve(3, `node ${process.version}`) === 'probe') {
+    // The zygote's probe (trusted, not sandboxed): one more warm-up call,
+    // after which the zygote knows which memory pages a call writes.
+    const [request, sink] = [fs.openSync(`${__dirname}/warmup/request`, 'r'), fs.openSync('/dev/null', 'w')];
+    return runChild(request, `${__dirname}/warmup`, sink, () => zygote.probeDone());
+  }
+  // A sandboxed child, with its job.
   // Closing fd 3 tells the performer the result is complete: it answers
   // without waiting for this process's teardown.
   runChild(0, '/var/task', 3, () => {

@@ -60,10 +60,16 @@ static int add_dir(const char *dir, bundle_info *out, uint8_t **tar, size_t *tar
     return 0;
 }
 
+/* Writes dir/name, making its parent directories. */
 static void put(const char *dir, const char *name, const char *content)
 {
     char p[512];
     snprintf(p, sizeof p, "%s/%s", dir, name);
+    for (char *slash = strchr(p + strlen(dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(p, 0700);
+        *slash = '/';
+    }
     FILE *f = fopen(p, "w");
     if (f) {
         fputs(content, f);
@@ -440,6 +446,29 @@ void test_same_json_from_both_runtimes(void)
                   "\"s\":\"\\ud800\"},\"error\":null}");
     free(js);
     free(py);
+}
+
+void test_bundled_dependencies(void)
+{
+    /* As the CLI bundles them: node_modules beside index.js (npm install),
+     * packages beside handler.py (pip install --target). */
+    static const pt_file js[] = {
+        {"index.js", "const greet = require('greet');\nexports.handler = (name) => greet(name);\n"},
+        {"node_modules/greet/package.json", "{\"name\":\"greet\",\"main\":\"lib/main.js\"}"},
+        {"node_modules/greet/lib/main.js", "module.exports = (n) => `Hello, ${n}!`;\n"},
+    };
+    static const pt_file py[] = {
+        {"handler.py", "from greeting import hello\nimport helper\ndef handler(name):\n    return hello(name) + helper.MARK\n"},
+        {"greeting/__init__.py", "from .core import hello\n"},
+        {"greeting/core.py", "def hello(n):\n    return f'Hello, {n}!'\n"},
+        {"helper.py", "MARK = ' (py)'\n"},
+    };
+    bundle_info b;
+    perf_outcome o;
+    REQUIRE(pt_bundle("javascript", js, 3, &b, NULL, NULL) == 0);
+    PT_EXPECT(pt_call_str(&b, "\"Ada\"", &o), o, "{\"payload\":\"Hello, Ada!\",\"error\":null}");
+    REQUIRE(pt_bundle("python", py, 4, &b, NULL, NULL) == 0);
+    PT_EXPECT(pt_call_str(&b, "\"Ada\"", &o), o, "{\"payload\":\"Hello, Ada! (py)\",\"error\":null}");
 }
 
 void test_timeout(void)

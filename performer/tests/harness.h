@@ -60,10 +60,12 @@ void test_logs_capped(void);
 void test_deterministic_clock_and_random(void);
 void test_same_json_from_both_runtimes(void);
 void test_timeout(void);
+void test_bundled_dependencies(void);
 
 #define PT_SHARED_CASES \
     TEST(readme_js_hello), TEST(readme_js_advanced), TEST(readme_python), TEST(readme_error), \
     TEST(readme_binary_input), TEST(envelope_failures_js), TEST(envelope_failures_python), TEST(input_decoding), \
-    TEST(logs_capped), TEST(deterministic_clock_and_random), TEST(same_json_from_both_runtimes), TEST(timeout)
+    TEST(logs_capped), TEST(deterministic_clock_and_random), TEST(same_json_from_both_runtimes), TEST(timeout), \
+    TEST(bundled_dependencies)
 
 #endif

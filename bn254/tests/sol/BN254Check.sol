@@ -69,8 +69,32 @@ contract BN254Check {
         signatureIsValid = pairingSuccessful && out.length == 32 && abi.decode(out, (uint256)) == 1;
     }
 
-    /// The proof-of-possession message of bn254_bls_pop_digest.
-    function popDigest(address registry, address operator, uint256 x, uint256 y) public view returns (bytes32) {
-        return keccak256(abi.encodePacked("FaaS-AVS BN254 PoP", block.chainid, registry, operator, x, y));
+    /// The proof-of-possession message of bn254_bls_pop_digest: EIP-712 over
+    /// BN254KeyRegistration with this contract as the registry (as OperatorRegistry).
+    function popDigest(address operator, address avs, uint32 operatorSetId, uint256[2] calldata g1, uint256[4] calldata g2)
+        public
+        view
+        returns (bytes32)
+    {
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("FaaSOperatorRegistry"),
+                keccak256("1"),
+                block.chainid,
+                address(this)
+            )
+        );
+        bytes memory keyData = abi.encode(g1[0], g1[1], g2[0], g2[1], g2[2], g2[3]);
+        bytes32 structHash = keccak256(
+            abi.encode(
+                keccak256("BN254KeyRegistration(address operator,address avs,uint32 operatorSetId,bytes keyData)"),
+                operator,
+                avs,
+                operatorSetId,
+                keccak256(keyData)
+            )
+        );
+        return keccak256(abi.encodePacked(hex"1901", domain, structHash));
     }
 }
