@@ -31,6 +31,7 @@ typedef struct agg_submission {
     size_t cert_len;
     uint64_t creation_time;     /* chain seconds; submitResult must land after it */
     uint64_t deadline;          /* chain seconds; not after it */
+    unsigned non_signers;       /* witnesses in the certificate (gas) */
     double work_ms;             /* first sight -> certificate (0 when resumed) */
     double queued_mono_ms;      /* when the submitter took it */
     double wait_ms;             /* spent waiting for the chain clock (not ours) */

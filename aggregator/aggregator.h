@@ -77,8 +77,6 @@ void agg_table_free(agg_table *t);
  * Merkle.verifyInclusionKeccak takes; *len = 32 * log2(width). out must hold
  * 32 * log2(width) bytes (at most 32 * 32). */
 void agg_table_proof(const agg_table *t, size_t index, uint8_t *out, size_t *len);
-/* Index of the operator with this address, or -1. */
-long agg_table_find(const agg_table *t, const eth_address *a);
 
 /* ------------------------------------------------------------------------ */
 /* Quorum: answers grouped by result bytes                                    */
@@ -94,28 +92,24 @@ agg_err agg_threshold(eth_u256 *out, const eth_u256 *total, uint16_t bps);
 agg_err agg_quorum_new(agg_quorum **out, const agg_table *t, uint16_t bps);
 void agg_quorum_free(agg_quorum *q);
 const eth_u256 *agg_quorum_threshold(const agg_quorum *q);
-/* Records that operator `op` signed `result` (n bytes, copied) with G1
- * signature sig. *group gets the index of the group of that result; *reached
- * is 1 when that group's weight is now >= the threshold (the contract's
- * signed >= threshold), else 0. AGG_ERR_DUPLICATE for a second answer of op,
- * AGG_ERR_ARG for op out of range. */
-agg_err agg_quorum_add(agg_quorum *q, size_t op, const uint8_t *result, size_t n, const uint8_t sig[64],
-                       size_t *group, int *reached);
+/* Records that operator `op` answered `result` (n bytes, copied); the
+ * caller keeps its signature. *group gets the index of the group of that
+ * result; *reached is 1 when that group's weight is now >= the threshold
+ * (the contract's signed >= threshold), else 0. AGG_ERR_DUPLICATE for a
+ * second answer of op (or one after its rejection), AGG_ERR_ARG for op out
+ * of range. */
+agg_err agg_quorum_add(agg_quorum *q, size_t op, const uint8_t *result, size_t n, size_t *group, int *reached);
 /* Drops the answer of op (its signature failed verification): op leaves its
  * group, whose weight goes down, and may not answer again (a later add is
  * AGG_ERR_DUPLICATE). *reached tells whether that group still meets the
  * threshold. AGG_ERR_ARG when op has no answer. */
 agg_err agg_quorum_reject(agg_quorum *q, size_t op, int *reached);
-/* 1 when op's answer was rejected. */
-int agg_quorum_is_rejected(const agg_quorum *q, size_t op);
 size_t agg_quorum_groups(const agg_quorum *q);
 /* A group's result bytes (borrowed) and weight. */
 const uint8_t *agg_quorum_result(const agg_quorum *q, size_t group, size_t *n);
 const eth_u256 *agg_quorum_weight(const agg_quorum *q, size_t group);
 /* 1 when operator op is in group (it signed that result). */
 int agg_quorum_is_signer(const agg_quorum *q, size_t group, size_t op);
-/* The signature operator op gave (NULL when it has not answered). */
-const uint8_t *agg_quorum_signature(const agg_quorum *q, size_t op);
 
 /* ------------------------------------------------------------------------ */
 /* Certificates                                                               */
@@ -249,7 +243,6 @@ typedef struct agg_service agg_service;
  * subscribes to the mailbox's logs (with catch-up from the last processed
  * block) and serves the status API. Errors come with a one-line detail. */
 agg_err agg_service_start(agg_service **out, const agg_settings *s, char *detail);
-int agg_service_port(const agg_service *a);
 /* Stops everything (work in flight stays in the store for the next start). */
 void agg_service_stop(agg_service *a);
 

@@ -22,7 +22,6 @@ struct agg_quorum {
     const agg_table *t;
     eth_u256 threshold;
     size_t *group_of;   /* per operator: group index + 1, 0 = no answer, REJECTED */
-    uint8_t (*sigs)[64];
     group *groups;
     size_t n_groups;
 };
@@ -56,9 +55,8 @@ agg_err agg_quorum_new(agg_quorum **out, const agg_table *t, uint16_t bps)
     q->t = t;
     agg_err e = agg_threshold(&q->threshold, &t->total_weight, bps);
     q->group_of = calloc(t->n, sizeof *q->group_of);
-    q->sigs = calloc(t->n, sizeof *q->sigs);
     q->groups = calloc(t->n, sizeof *q->groups); /* at most one group per operator */
-    if (!e && (!q->group_of || !q->sigs || !q->groups)) e = AGG_ERR_NOMEM;
+    if (!e && (!q->group_of || !q->groups)) e = AGG_ERR_NOMEM;
     if (e) {
         agg_quorum_free(q);
         return e;
@@ -73,14 +71,12 @@ void agg_quorum_free(agg_quorum *q)
     for (size_t i = 0; i < q->n_groups; i++) free(q->groups[i].result);
     free(q->groups);
     free(q->group_of);
-    free(q->sigs);
     free(q);
 }
 
 const eth_u256 *agg_quorum_threshold(const agg_quorum *q) { return &q->threshold; }
 
-agg_err agg_quorum_add(agg_quorum *q, size_t op, const uint8_t *result, size_t n, const uint8_t sig[64],
-                       size_t *group_index, int *reached)
+agg_err agg_quorum_add(agg_quorum *q, size_t op, const uint8_t *result, size_t n, size_t *group_index, int *reached)
 {
     if (op >= q->t->n) return AGG_ERR_ARG;
     if (q->group_of[op]) return AGG_ERR_DUPLICATE;
@@ -105,7 +101,6 @@ agg_err agg_quorum_add(agg_quorum *q, size_t op, const uint8_t *result, size_t n
     /* Cannot overflow: the table's total of all weights fits. */
     (void)eth_u256_add(&q->groups[g].weight, &q->groups[g].weight, &q->t->ops[op].weight);
     q->group_of[op] = g + 1;
-    memcpy(q->sigs[op], sig, 64);
     *group_index = g;
     *reached = eth_u256_cmp(&q->groups[g].weight, &q->threshold) >= 0;
     return AGG_OK;
@@ -125,8 +120,6 @@ agg_err agg_quorum_reject(agg_quorum *q, size_t op, int *reached)
     return AGG_OK;
 }
 
-int agg_quorum_is_rejected(const agg_quorum *q, size_t op) { return op < q->t->n && q->group_of[op] == REJECTED; }
-
 size_t agg_quorum_groups(const agg_quorum *q) { return q->n_groups; }
 
 const uint8_t *agg_quorum_result(const agg_quorum *q, size_t g, size_t *n)
@@ -138,8 +131,3 @@ const uint8_t *agg_quorum_result(const agg_quorum *q, size_t g, size_t *n)
 const eth_u256 *agg_quorum_weight(const agg_quorum *q, size_t g) { return &q->groups[g].weight; }
 
 int agg_quorum_is_signer(const agg_quorum *q, size_t g, size_t op) { return op < q->t->n && q->group_of[op] == g + 1; }
-
-const uint8_t *agg_quorum_signature(const agg_quorum *q, size_t op)
-{
-    return op < q->t->n && q->group_of[op] && q->group_of[op] != REJECTED ? q->sigs[op] : NULL;
-}

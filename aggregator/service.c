@@ -508,7 +508,9 @@ agg_err agg_service_start(agg_service **out, const agg_settings *s, char *detail
     if (!rc) rc = parse_address(&a->avs, s->avs, "FaaS (AVS)", detail);
     if (!rc) {
         char *hex;
-        if (svc_secret_load(&hex, "FAAS_AGGREGATOR_KEY", s->key_file, "aggregator key", detail)) {
+        svc_err se = svc_secret_load(&hex, "FAAS_AGGREGATOR_KEY", s->key_file, "aggregator key", detail);
+        unsetenv("FAAS_AGGREGATOR_KEY"); /* read once; no child inherits it */
+        if (se) {
             rc = AGG_ERR_CONFIG;
         } else {
             if (eth_key_from_hex(&a->key, hex) != ETH_OK)
@@ -540,8 +542,6 @@ agg_err agg_service_start(agg_service **out, const agg_settings *s, char *detail
     *out = a;
     return AGG_OK;
 }
-
-int agg_service_port(const agg_service *a) { return svc_http_port(a->http); }
 
 void agg_service_stop(agg_service *a)
 {

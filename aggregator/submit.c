@@ -16,8 +16,19 @@
 #define RECEIPT_CHECK_MS 1500
 /* A transaction the node forgot (no receipt) is replaced after this. */
 #define DROPPED_AFTER_MS 30000
-/* How often the chain clock is compared with ours. */
-#define CLOCK_CHECK_MS 10000
+/* How often the chain clock and the fees are read. */
+#define CLOCK_CHECK_MS 2000
+/* submitResult's gas without estimation (an estimate costs anvil a binary
+ * search of executions, ~40 ms with the pairing inside): what it used in
+ * contracts/snapshots/gas.json (~310,000 with one new non-signer and a
+ * 100-byte result) with margins: per non-signer its Merkle proof and two
+ * cache slots, per result byte its code (200 gas) and calldata (16). A
+ * transaction that runs out anyway is retried with an estimate. Results
+ * above the size here always get an estimate. */
+#define GAS_BASE 450000
+#define GAS_PER_NON_SIGNER 80000
+#define GAS_PER_RESULT_BYTE 300
+#define GAS_FIXED_MAX_RESULT 16384
 
 typedef struct {
     agg_service *a;
@@ -25,6 +36,8 @@ typedef struct {
     eth_client *client;
     agg_submission *items;
     double clock_checked;
+    int have_fees;              /* EIP-1559 fees read with the clock (else eth_client asks) */
+    eth_u256 max_fee, tip;
 } submitter;
 
 static void hex(char out[67], const uint8_t h[32]) { eth_hex_encode(out, h, 32); }
@@ -88,6 +101,15 @@ static void check_clock(submitter *sb)
         int64_t off = (int64_t)ts * 1000 - svc_wall_ms();
         atomic_store(&sb->a->chain_offset_ms, off > 1000 ? off : 0);
     }
+    /* Fees as go-ethereum's bind: maxFee = 2 * baseFee + tip, enough for six
+     * full blocks of base fee growth (EIP-1559), so a few seconds of cache. */
+    eth_u256 base, twice;
+    json_t *tip = NULL;
+    sb->have_fees = eth_json_u256(&base, json_object_get(b, "baseFeePerGas")) == ETH_OK &&
+                    eth_rpc_call(sb->rpc, &tip, "eth_maxPriorityFeePerGas", json_array()) == ETH_OK &&
+                    eth_json_u256(&sb->tip, tip) == ETH_OK && !eth_u256_mul_u64(&twice, &base, 2) &&
+                    !eth_u256_add(&sb->max_fee, &twice, &sb->tip);
+    json_decref(tip);
     json_decref(b);
 }
 
@@ -155,6 +177,13 @@ static void send(submitter *sb, agg_submission *s)
     json_decref(args);
     uint8_t tx[32];
     eth_send_opts o = { .gas_margin_pct = 25 };
+    /* The first attempt with a computed gas limit; retries estimate. */
+    if (!s->attempts && s->result_len <= GAS_FIXED_MAX_RESULT)
+        o.gas_limit = GAS_BASE + (uint64_t)GAS_PER_NON_SIGNER * s->non_signers + GAS_PER_RESULT_BYTE * s->result_len;
+    if (sb->have_fees) {
+        o.max_fee = &sb->max_fee;
+        o.priority_fee = &sb->tip;
+    }
     double t0 = svc_mono_ms();
     eth_err e = eth_client_send(sb->client, tx, &sb->a->mailbox, data.data, data.len, &o);
     double t1 = svc_mono_ms();
@@ -219,7 +248,9 @@ static void check_receipt(submitter *sb, agg_submission *s)
         return;
     }
     s->submitted = 0;
-    on_revert(sb, s, why);
+    s->attempts++; /* the next one estimates its gas */
+    if (strstr(why, "gas")) s->next_mono_ms = svc_mono_ms();
+    else on_revert(sb, s, why);
     free(why);
 }
 

@@ -93,10 +93,3 @@ void agg_table_proof(const agg_table *t, size_t index, uint8_t *out, size_t *len
         *len += 32;
     }
 }
-
-long agg_table_find(const agg_table *t, const eth_address *a)
-{
-    for (size_t i = 0; i < t->n; i++)
-        if (memcmp(t->ops[i].address.addr, a->addr, 20) == 0) return (long)i;
-    return -1;
-}

@@ -354,6 +354,7 @@ typedef struct {
     operator_keys ops[MAX_OPERATORS];
     eth_key aggregator;
     unsigned aggregator_port;
+    const char *performer;      /* the executors' performer setting */
 } up_ctx;
 
 static int save_state(up_ctx *c)
@@ -517,7 +518,7 @@ static devnet_err start_executors(up_ctx *c, char *detail)
         json_t *doc = json_pack("{s:s,s:I,s:o,s:{s:s,s:s,s:s},s:s,s:s,s:s,s:{s:b,s:b}}", "rpc_url", c->rpc_url,
                                 "chain_id", (json_int_t)c->chain_id, "contracts", contracts_json(c), "operator",
                                 "ecdsa_key_file", "ecdsa.key", "bls_keystore", "keystore.json", "bls_password_file",
-                                "password", "listen", listen, "data_dir", "data", "performer", "local", "test", "lie",
+                                "password", "listen", listen, "data_dir", "data", "performer", c->performer, "test", "lie",
                                 c->o->lie == i + 1, "bad_signature", c->o->bad_signature == i + 1);
         int wrote = write_json(pathf(cfg, "%s/config.json", k->dir), doc, 0644);
         json_decref(doc);
@@ -606,6 +607,8 @@ static void print_summary(up_ctx *c)
             eth_address_to_hex(addr, &c->aggregator.address), c->aggregator_port);
     fprintf(o, "Operators:     %u, threshold %u bps of stake, task SLA %u s\n", c->o->operators, c->o->threshold_bps,
             c->o->task_sla);
+    if (strcmp(c->performer, "local") == 0)
+        fprintf(o, "               NOT root: functions run without the performer's sandbox (performer local)\n");
     for (unsigned i = 0; i < c->o->operators; i++)
         fprintf(o, "  %-12s %s  executor 127.0.0.1:%u%s%s\n", c->ops[i].name,
                 eth_address_to_hex(addr, &c->ops[i].ecdsa.address), c->ops[i].port,
@@ -644,6 +647,9 @@ devnet_err devnet_up(const char *home, const char *root, const char *bin_dir, co
     c->o = &o;
     c->out = out;
     pathf(c->dir, "%s/devnet", home);
+    /* The sandboxed performer needs root (namespaces, mounts, cgroups);
+     * without it functions run in plain processes, which the summary says. */
+    c->performer = geteuid() == 0 ? "managed" : "local";
     snprintf(c->rpc_url, sizeof c->rpc_url, "http://127.0.0.1:%u", o.port);
     snprintf(c->ws_url, sizeof c->ws_url, "ws://127.0.0.1:%u", o.port);
     /* A fresh chain: nothing of an earlier devnet is valid any more. */

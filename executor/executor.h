@@ -11,13 +11,13 @@
  *
  * POST /v1/task   body: a task request
  *   {"version": 1,
- *    "chain_id": 31337,                 the chain of the TaskMailbox
+ *    "chain_id": 31337,                 the chain of the TaskMailbox (< 2^63)
  *    "mailbox": "0x<20 bytes>",         TaskMailbox address
  *    "task_hash": "0x<32 bytes>",       TaskCreated.taskHash
  *    "avs": "0x<20 bytes>",             TaskCreated.avs (the FaaS contract)
  *    "operator_set_id": 1,              TaskCreated.executorOperatorSetId
  *    "reference_timestamp": 1700000000, TaskCreated.operatorTableReferenceTimestamp
- *    "task_block": 42,                  block of the TaskCreated log
+ *    "task_block": 42,                  block of the TaskCreated log (< 2^63)
  *    "payload": "0x…",                  TaskCreated.payload
  *    "executor": "0x<20 bytes>",        the operator this request is meant for
  *    "signature": "0x<65 bytes>"}       the aggregator's ECDSA signature
@@ -198,8 +198,6 @@ exec_err exec_response_signer(eth_address *signer, uint64_t chain_id, const eth_
 char *exec_response_to_json(const exec_response *r);
 /* Strict like exec_request_parse; result may be empty, at most EXEC_MAX_RESULT. */
 exec_err exec_response_parse(exec_response *r, const char *json, size_t n, char *detail);
-/* Deep copy (dst's previous contents are not freed). */
-exec_err exec_response_copy(exec_response *dst, const exec_response *src);
 void exec_response_free(exec_response *r);
 
 /* ------------------------------------------------------------------------ */
@@ -339,12 +337,18 @@ typedef struct {
     char *bls_password_file;    /* operator.bls_password_file */
     char *listen;               /* listen: host:port of the task API */
     char *data_dir;             /* data_dir: executor.db and the bundle cache */
-    char *performer;            /* performer: "local" (spawn per call, no sandbox) */
+    char *performer;            /* performer: where functions run -
+                                 *   "managed": a bin/performer this executor starts and
+                                 *     stops (unix socket in data_dir, sandboxed, warm)
+                                 *   "unix:/path", "host:port": a performer run separately
+                                 *   "local": a runtime process per call, NO sandbox (development) */
+    char *performer_bin;        /* performer_bin: for "managed" (default: next to executor) */
     uint64_t max_inflight;      /* limits.max_inflight: tasks at once, more get 503 */
     uint64_t task_timeout_ms;   /* limits.task_timeout_ms: a function's wall time */
     uint64_t memory_mib;        /* limits.memory_mib: a function's memory */
     uint64_t max_bundle_bytes;  /* limits.max_bundle_bytes: largest bundle fetched */
-    int network_access;         /* network_access: functions may use the network */
+    int network_access;         /* network_access: functions may use the network ("managed"
+                                 * passes --allow-network; others decide themselves) */
     int test_lie;               /* test.lie: TEST ONLY - answer a wrong result (validly signed) */
     int test_bad_signature;     /* test.bad_signature: TEST ONLY - answer a signature that does not verify */
 } exec_settings;
@@ -354,12 +358,14 @@ extern const size_t exec_settings_count;
 
 typedef struct exec_service exec_service;
 
-/* Loads the keys, checks the chain (chain id, contracts) and the operator's
- * registration, opens the store and the bundle cache, and starts serving
- * the protocol above on s->listen. Errors come with a one-line detail. */
+/* Loads the keys (and removes FAAS_EXECUTOR_ECDSA_KEY and
+ * FAAS_EXECUTOR_BLS_PASSWORD from the environment once read), checks the
+ * chain (chain id, registered aggregator), opens the store, starts or
+ * reaches the performer (a managed one gets no descriptor and none of our
+ * environment but PATH, HOME, LANG, TMPDIR, LOG_LEVEL and the sanitizer
+ * options), and serves the protocol above on s->listen. Errors come with a
+ * one-line detail. */
 exec_err exec_service_start(exec_service **out, const exec_settings *s, char *detail);
-/* The bound port (s->listen may ask for port 0). */
-int exec_service_port(const exec_service *e);
 /* Stops serving (waits for requests in flight) and frees. NULL is fine. */
 void exec_service_stop(exec_service *e);
 

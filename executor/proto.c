@@ -344,21 +344,6 @@ void exec_request_free(exec_request *r)
     memset(r, 0, sizeof *r);
 }
 
-exec_err exec_response_copy(exec_response *dst, const exec_response *src)
-{
-    *dst = *src;
-    dst->result = NULL;
-    if (src->result_len) {
-        dst->result = malloc(src->result_len);
-        if (!dst->result) {
-            memset(dst, 0, sizeof *dst);
-            return EXEC_ERR_NOMEM;
-        }
-        memcpy(dst->result, src->result, src->result_len);
-    }
-    return EXEC_OK;
-}
-
 void exec_response_free(exec_response *r)
 {
     free(r->result);

@@ -13,7 +13,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 const svc_setting exec_settings_table[] = {
 #define S(key, flag, env, type, member, def, help) \
@@ -34,8 +40,10 @@ const svc_setting exec_settings_table[] = {
     S("listen", "listen", "FAAS_EXECUTOR_LISTEN", STRING, listen, "127.0.0.1:9090", "host:port of the task API"),
     S("data_dir", "data-dir", "FAAS_EXECUTOR_DATA_DIR", PATH, data_dir, NULL,
       "directory for executor.db and the bundle cache"),
-    S("performer", "performer", "FAAS_EXECUTOR_PERFORMER", STRING, performer, "local",
-      "where functions run: local (a runtime process per call)"),
+    S("performer", "performer", "FAAS_EXECUTOR_PERFORMER", STRING, performer, "managed",
+      "where functions run: managed (our own bin/performer), unix:/path or host:port of one, or local (no sandbox)"),
+    S("performer_bin", "performer-bin", "FAAS_EXECUTOR_PERFORMER_BIN", PATH, performer_bin, NULL,
+      "bin/performer for managed (default: next to the executor)"),
     S("limits.max_inflight", "max-inflight", NULL, UINT, max_inflight, "64", "tasks at once (more get 503)"),
     S("limits.task_timeout_ms", "task-timeout-ms", NULL, UINT, task_timeout_ms, "5000", "a function's wall time"),
     S("limits.memory_mib", "memory-mib", NULL, UINT, memory_mib, "256", "a function's memory"),
@@ -56,6 +64,13 @@ const size_t exec_settings_count = sizeof exec_settings_table / sizeof exec_sett
 
 /* Operator tables are immutable once published: membership is cached. */
 #define TABLE_CACHE 16
+/* perf_client handles are single-threaded too. */
+#define PERF_POOL_MAX 64
+/* How long a managed performer may take to warm up, and to stop. */
+#define PERFORMER_START_MS 60000
+#define PERFORMER_STOP_MS 5000
+
+typedef enum { PERFORMER_MANAGED, PERFORMER_REMOTE, PERFORMER_LOCAL } performer_mode;
 
 typedef struct inflight {
     uint8_t task_hash[32];
@@ -70,9 +85,12 @@ struct exec_service {
     eth_key ecdsa;
     bn254_sk bls;
     uint8_t g1[64];             /* our BN254 G1 key, to find ourselves in tables */
-    perf_runtimes runtimes;
+    performer_mode mode;
+    char performer_endpoint[600];   /* managed and remote: where perf_client connects */
+    pid_t performer_pid;            /* managed: our child */
+    perf_runtimes runtimes;         /* local */
     exec_store *store;
-    bundle_cache *bundles;
+    bundle_cache *bundles;          /* local: extracted bundles */
     svc_http *http;
     svc_metrics *metrics;
     svc_metric *m_runs, *m_run_seconds, *m_request_seconds, *m_inflight;
@@ -81,6 +99,8 @@ struct exec_service {
     pthread_cond_t changed;
     eth_rpc *rpc_free[RPC_POOL_MAX];
     size_t n_rpc_free;
+    perf_client *perf_free[PERF_POOL_MAX];
+    size_t n_perf_free;
     eth_address aggregator;
     int has_aggregator;
     double aggregator_checked_ms;
@@ -119,6 +139,28 @@ static void rpc_put(exec_service *e, eth_rpc *r)
     }
     pthread_mutex_unlock(&e->lock);
     eth_rpc_free(r);
+}
+
+static perf_client *perf_get(exec_service *e)
+{
+    perf_client *c = NULL;
+    pthread_mutex_lock(&e->lock);
+    if (e->n_perf_free) c = e->perf_free[--e->n_perf_free];
+    pthread_mutex_unlock(&e->lock);
+    if (!c && perf_client_new(&c, e->performer_endpoint) != PERF_OK) c = NULL;
+    return c;
+}
+
+static void perf_put(exec_service *e, perf_client *c)
+{
+    if (!c) return;
+    pthread_mutex_lock(&e->lock);
+    if (e->n_perf_free < PERF_POOL_MAX) {
+        e->perf_free[e->n_perf_free++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&e->lock);
+    perf_client_free(c);
 }
 
 static void count_request(exec_service *e, const char *code)
@@ -247,30 +289,92 @@ static int fetch_url(const char *url, size_t max, uint8_t **out, size_t *n, char
     return 0;
 }
 
-/* The bundle of function id in the cache, fetched from the chain or its URL
- * when missing. Whatever arrives must hash to id (bundle_cache_add checks). */
-static int get_bundle(exec_service *e, eth_rpc *r, const uint8_t id[32], bundle_info *info, char *detail)
+/* The tarball of function id, from the chain (its FunctionRegistered log)
+ * or its URL; it must hash to id. Caller frees *tarball. */
+static int fetch_tarball(exec_service *e, eth_rpc *r, const uint8_t id[32], uint8_t **tarball, size_t *n,
+                         char *detail)
 {
-    if (bundle_cache_get(e->bundles, id, info) == BUNDLE_OK) return 0;
     exec_function f;
     exec_err rc = exec_chain_function(r, &e->faas, id, &f, detail);
     if (rc == EXEC_ERR_NOT_FOUND) snprintf(detail, SVC_DETAIL_MAX, "function is not registered");
     if (rc) return -1;
-    uint8_t *tarball = NULL;
-    size_t n = 0;
-    int bad = f.size > 0 ? exec_chain_bundle(r, &e->faas, id, f.block, &tarball, &n, detail) != EXEC_OK
-                         : fetch_url(f.url, (size_t)e->cfg.max_bundle_bytes, &tarball, &n, detail) != 0;
-    if (!bad) {
-        char why[BUNDLE_DETAIL_MAX] = "";
-        bundle_err be = bundle_cache_add(e->bundles, tarball, n, id, info, NULL, why);
-        if (be) {
-            bad = 1;
-            snprintf(detail, SVC_DETAIL_MAX, "bundle rejected: %s%s%s", bundle_strerror(be), *why ? ": " : "", why);
+    int bad = f.size > 0 ? exec_chain_bundle(r, &e->faas, id, f.block, tarball, n, detail) != EXEC_OK
+                         : fetch_url(f.url, (size_t)e->cfg.max_bundle_bytes, tarball, n, detail) != 0;
+    exec_function_free(&f);
+    uint8_t got[32];
+    if (!bad) bundle_id(got, *tarball, *n);
+    if (!bad && memcmp(got, id, 32) != 0) {
+        snprintf(detail, SVC_DETAIL_MAX, "bundle rejected: its keccak-256 is not the function id");
+        free(*tarball);
+        *tarball = NULL;
+        bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
+/* Local mode: the bundle extracted in our cache, fetched when missing. */
+static int local_bundle(exec_service *e, eth_rpc *r, const uint8_t id[32], bundle_info *info, char *detail)
+{
+    if (bundle_cache_get(e->bundles, id, info) == BUNDLE_OK) return 0;
+    uint8_t *tarball;
+    size_t n;
+    if (fetch_tarball(e, r, id, &tarball, &n, detail) != 0) return -1;
+    char why[BUNDLE_DETAIL_MAX] = "";
+    bundle_err be = bundle_cache_add(e->bundles, tarball, n, id, info, NULL, why);
+    free(tarball);
+    if (be) snprintf(detail, SVC_DETAIL_MAX, "bundle rejected: %s%s%s", bundle_strerror(be), *why ? ": " : "", why);
+    return be ? -1 : 0;
+}
+
+/* Runs the task on the performer. Returns 0 with *res, or -1 with code,
+ * msg, and *ran (the function may have run: the claim must stay). */
+static int perform(exec_service *e, eth_rpc *r, const uint8_t fid[32], const perf_task *t, perf_result *res,
+                   const char **code, char *msg, int *ran)
+{
+    *ran = 0;
+    perf_err pe;
+    if (e->mode == PERFORMER_LOCAL) {
+        bundle_info b;
+        if (local_bundle(e, r, fid, &b, msg) != 0) {
+            *code = "function_unavailable";
+            return -1;
+        }
+        *ran = 1;
+        pe = perf_local_invoke(&e->runtimes, &b, t, res);
+        if (pe) snprintf(msg, SVC_DETAIL_MAX, "performer: %s", perf_strerror(pe));
+    } else {
+        perf_client *c = perf_get(e);
+        char why[256] = "";
+        pe = c ? perf_client_execute(c, fid, NULL, 0, t, res, why) : PERF_ERR_NOMEM;
+        if (pe == PERF_ERR_BUNDLE_MISSING) {
+            /* The performer does not have the bundle yet: fetch it (and check
+             * its hash) and send it along. */
+            uint8_t *tarball;
+            size_t n;
+            if (fetch_tarball(e, r, fid, &tarball, &n, msg) != 0) {
+                perf_put(e, c);
+                *code = "function_unavailable";
+                return -1;
+            }
+            pe = perf_client_execute(c, fid, tarball, n, t, res, why);
+            free(tarball);
+        }
+        perf_put(e, c);
+        /* A refusal before running (bad bundle, busy, bad request) leaves
+         * the task runnable; anything later may have run it. */
+        *ran = !(pe == PERF_ERR_BUNDLE || pe == PERF_ERR_BUNDLE_MISSING || pe == PERF_ERR_BUSY || pe == PERF_ERR_ARG ||
+                 pe == PERF_ERR_NOMEM);
+        if (pe) snprintf(msg, SVC_DETAIL_MAX, "performer: %s: %.300s", perf_strerror(pe), why);
+        if (pe == PERF_ERR_BUNDLE) {
+            *code = "function_unavailable";
+            return -1;
         }
     }
-    free(tarball);
-    exec_function_free(&f);
-    return bad ? -1 : 0;
+    if (pe) {
+        *code = pe == PERF_ERR_BUSY ? "busy" : "performer_failed";
+        return -1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -361,26 +465,17 @@ static int run_task(exec_service *e, eth_rpc *r, const exec_request *req, const 
         snprintf(msg, SVC_DETAIL_MAX, "payload is not abi.encode(bytes32 functionId, bytes input)");
         return 422;
     }
-    bundle_info b;
-    if (get_bundle(e, r, fid, &b, msg) != 0) {
-        *code = "function_unavailable";
-        return 422;
-    }
     perf_task t = { .input = input, .input_len = input_len, .timestamp = ti->creation_time };
     memcpy(t.task_id, req->task_hash, 32);
     t.limits.timeout_ms = (uint32_t)e->cfg.task_timeout_ms;
     t.limits.memory_mib = (uint32_t)e->cfg.memory_mib;
     perf_result res = { 0 };
-    /* From here the function may run: the claim stays even if this fails. */
-    *release = 0;
     double t0 = svc_mono_ms();
-    perf_err pe = perf_local_invoke(&e->runtimes, &b, &t, &res);
+    int ran = 0;
+    int failed = perform(e, r, fid, &t, &res, code, msg, &ran);
     svc_metric_observe(e->m_run_seconds, (svc_mono_ms() - t0) / 1000);
-    if (pe) {
-        *code = "performer_failed";
-        snprintf(msg, SVC_DETAIL_MAX, "performer: %s", perf_strerror(pe));
-        return 500;
-    }
+    *release = !ran;
+    if (failed) return strcmp(*code, "function_unavailable") == 0 ? 422 : strcmp(*code, "busy") == 0 ? 503 : 500;
     char labels[48];
     snprintf(labels, sizeof labels, "outcome=\"%s\"", perf_outcome_name(res.outcome));
     svc_metric_add(svc_metrics_counter(e->metrics, "faas_executor_runs_total", labels, "Function runs by outcome."), 1);
@@ -515,8 +610,11 @@ static void handle_task(exec_service *e, const svc_http_request *hr, svc_http_re
             eth_rpc *r = rpc_get(e);
             exec_task_info ti = { 0 };
             const char *code = "internal";
+            double t1 = svc_mono_ms();
             int release = 1, status = r ? check_task(e, r, &req, &ti, &code, msg) : 500;
+            double t2 = svc_mono_ms();
             if (status == 200) status = run_task(e, r, &req, &ti, &a, &code, msg, &release);
+            double t3 = svc_mono_ms();
             if (status == 200 && exec_store_answer(e->store, &a) != EXEC_OK) {
                 status = 500;
                 code = "internal";
@@ -524,8 +622,8 @@ static void handle_task(exec_service *e, const svc_http_request *hr, svc_http_re
             }
             if (status == 200) {
                 reply_answer(e, resp, &a);
-                svc_log(SVC_LOG_INFO, "task answered", "{s:s,s:i,s:f}", "task", task, "result_bytes",
-                        (int)a.result_len, "ms", svc_mono_ms() - t0);
+                svc_log(SVC_LOG_INFO, "task answered", "{s:s,s:i,s:f,s:f,s:f}", "task", task, "result_bytes",
+                        (int)a.result_len, "ms", svc_mono_ms() - t0, "chain_ms", t2 - t1, "run_ms", t3 - t2);
             } else {
                 if (release) exec_store_release(e->store, req.task_hash);
                 reply_error(e, resp, status, code, task, msg);
@@ -586,8 +684,14 @@ static exec_err parse_address(eth_address *out, const char *text, const char *wh
 static exec_err load_keys(exec_service *e, char *detail)
 {
     char *hex;
-    if (svc_secret_load(&hex, "FAAS_EXECUTOR_ECDSA_KEY", e->cfg.ecdsa_key_file, "operator ECDSA key", detail))
+    svc_err se = svc_secret_load(&hex, "FAAS_EXECUTOR_ECDSA_KEY", e->cfg.ecdsa_key_file, "operator ECDSA key", detail);
+    /* Read once, the secrets leave the environment: no child (the
+     * performer) ever sees them. */
+    unsetenv("FAAS_EXECUTOR_ECDSA_KEY");
+    if (se) {
+        unsetenv("FAAS_EXECUTOR_BLS_PASSWORD");
         return EXEC_ERR_CONFIG;
+    }
     eth_err ke = eth_key_from_hex(&e->ecdsa, hex);
     svc_secret_free(hex);
     if (ke) return config_fail(detail, "operator ECDSA key is not a valid secp256k1 key%s", "");
@@ -595,8 +699,9 @@ static exec_err load_keys(exec_service *e, char *detail)
     char *json, *password;
     size_t n;
     if (svc_file_read(e->cfg.bls_keystore, 1 << 20, &json, &n, detail)) return EXEC_ERR_CONFIG;
-    if (svc_secret_load(&password, "FAAS_EXECUTOR_BLS_PASSWORD", e->cfg.bls_password_file, "keystore password",
-                        detail)) {
+    se = svc_secret_load(&password, "FAAS_EXECUTOR_BLS_PASSWORD", e->cfg.bls_password_file, "keystore password", detail);
+    unsetenv("FAAS_EXECUTOR_BLS_PASSWORD");
+    if (se) {
         free(json);
         return EXEC_ERR_CONFIG;
     }
@@ -623,7 +728,7 @@ static exec_err open_state(exec_service *e, char *detail)
     if (!path) return EXEC_ERR_NOMEM;
     snprintf(path, dl, "%s/executor.db", e->cfg.data_dir);
     exec_err rc = exec_store_open(&e->store, path, detail);
-    if (!rc) {
+    if (!rc && e->mode == PERFORMER_LOCAL) {
         snprintf(path, dl, "%s/bundles", e->cfg.data_dir);
         bundle_limits lim = { .max_compressed = (size_t)e->cfg.max_bundle_bytes };
         if (bundle_cache_open(&e->bundles, path, &lim) != BUNDLE_OK) {
@@ -658,14 +763,132 @@ static exec_err check_chain(exec_service *e, char *detail)
     return rc;
 }
 
+/* Where functions run (the "performer" setting). */
+static exec_err choose_performer(exec_service *e, char *detail)
+{
+    const char *p = e->cfg.performer ? e->cfg.performer : "";
+    if (strcmp(p, "local") == 0) {
+        e->mode = PERFORMER_LOCAL;
+    } else if (strcmp(p, "managed") == 0) {
+        e->mode = PERFORMER_MANAGED;
+        if (!e->cfg.data_dir) return config_fail(detail, "no data directory (data_dir)%s", "");
+        /* A Unix socket path has 108 bytes. */
+        if (strlen(e->cfg.data_dir) > 80)
+            return config_fail(detail, "data_dir %s is too long for the performer's socket", e->cfg.data_dir);
+        snprintf(e->performer_endpoint, sizeof e->performer_endpoint, "unix:%s/performer.sock", e->cfg.data_dir);
+    } else if (strncmp(p, "unix:/", 6) == 0 || strchr(p, ':')) {
+        e->mode = PERFORMER_REMOTE;
+        snprintf(e->performer_endpoint, sizeof e->performer_endpoint, "%s", p);
+    } else {
+        return config_fail(detail, "performer \"%s\" is not managed, local, unix:/path or host:port", p);
+    }
+    return EXEC_OK;
+}
+
+/* Waits until the performer answers /health with 200 (its zygotes warm). */
+static exec_err wait_performer(exec_service *e, char *detail)
+{
+    double deadline = svc_mono_ms() + PERFORMER_START_MS;
+    for (;;) {
+        perf_client *c = perf_get(e);
+        long status = 0;
+        char *body = NULL;
+        int ok = c && perf_client_get(c, "/health", &status, &body) == PERF_OK && status == 200;
+        free(body);
+        perf_put(e, c);
+        if (ok) return EXEC_OK;
+        if (e->performer_pid > 0 && waitpid(e->performer_pid, NULL, WNOHANG) == e->performer_pid) {
+            e->performer_pid = 0;
+            snprintf(detail, SVC_DETAIL_MAX, "the performer exited while starting (see the log above)");
+            return EXEC_ERR_START;
+        }
+        if (svc_mono_ms() > deadline) {
+            snprintf(detail, SVC_DETAIL_MAX, "the performer at %.300s is not healthy", e->performer_endpoint);
+            return EXEC_ERR_START;
+        }
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Managed mode: our own bin/performer on a Unix socket in data_dir, with
+ * our limits and network policy; it dies with us (PR_SET_PDEATHSIG). */
+static exec_err start_performer(exec_service *e, char *detail)
+{
+    char bin[PATH_MAX], sock[600], cache[600], timeout[24], memory[24], inflight[24];
+    if (e->cfg.performer_bin) {
+        snprintf(bin, sizeof bin, "%s", e->cfg.performer_bin);
+    } else {
+        ssize_t n = readlink("/proc/self/exe", bin, sizeof bin - 32);
+        if (n <= 0) return config_fail(detail, "cannot find bin/performer (set performer_bin)%s", "");
+        bin[n] = 0;
+        char *slash = strrchr(bin, '/');
+        snprintf(slash + 1, sizeof bin - (size_t)(slash + 1 - bin), "performer");
+    }
+    snprintf(sock, sizeof sock, "unix:%s/performer.sock", e->cfg.data_dir);
+    snprintf(cache, sizeof cache, "%s/performer-cache", e->cfg.data_dir);
+    snprintf(timeout, sizeof timeout, "%llu", (unsigned long long)e->cfg.task_timeout_ms);
+    snprintf(memory, sizeof memory, "%llu", (unsigned long long)e->cfg.memory_mib);
+    snprintf(inflight, sizeof inflight, "%llu", (unsigned long long)e->cfg.max_inflight);
+    char *argv[] = { bin, "--listen", sock, "--cache-dir", cache, "--timeout-ms", timeout, "--memory-mib", memory,
+                     "--max-inflight", inflight, e->cfg.network_access ? "--allow-network" : NULL, NULL };
+    unlink(sock + 5); /* a stale socket of an earlier run */
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent) _exit(0); /* the executor is already gone */
+        sigset_t none;
+        sigemptyset(&none);
+        pthread_sigmask(SIG_SETMASK, &none, NULL);
+        /* Nothing of ours beyond stdio (the store, sockets, keystore files)
+         * and only a few harmless variables go to the performer. */
+        close_range(3, ~0u, 0);
+        static const char *const keep[] = { "PATH", "HOME", "LANG", "TMPDIR", "LOG_LEVEL", "ASAN_OPTIONS",
+                                            "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+        char *env[sizeof keep / sizeof keep[0] + 1];
+        size_t ne = 0;
+        for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {
+            const char *v = getenv(keep[k]);
+            size_t len = v ? strlen(keep[k]) + strlen(v) + 2 : 0;
+            char *kv = len ? malloc(len) : NULL;
+            if (!kv) continue;
+            snprintf(kv, len, "%s=%s", keep[k], v);
+            env[ne++] = kv;
+        }
+        env[ne] = NULL;
+        execve(bin, argv, env);
+        fprintf(stderr, "executor: cannot run %s: %s\n", bin, strerror(errno));
+        _exit(127);
+    }
+    if (pid < 0) return config_fail(detail, "cannot start the performer %.300s", bin);
+    e->performer_pid = pid;
+    return wait_performer(e, detail);
+}
+
+static void stop_performer(exec_service *e)
+{
+    if (e->performer_pid <= 0) return;
+    kill(e->performer_pid, SIGTERM);
+    for (double t0 = svc_mono_ms(); svc_mono_ms() - t0 < PERFORMER_STOP_MS;) {
+        if (waitpid(e->performer_pid, NULL, WNOHANG) == e->performer_pid) {
+            e->performer_pid = 0;
+            return;
+        }
+        struct timespec ts = { 0, 20 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    kill(e->performer_pid, SIGKILL);
+    waitpid(e->performer_pid, NULL, 0);
+    e->performer_pid = 0;
+}
+
 exec_err exec_service_start(exec_service **out, const exec_settings *s, char *detail)
 {
     *out = NULL;
     char scratch[SVC_DETAIL_MAX];
     if (!detail) detail = scratch;
     *detail = 0;
-    if (!s->performer || strcmp(s->performer, "local") != 0)
-        return config_fail(detail, "performer \"%s\" is not supported (use local)", s->performer ? s->performer : "");
     exec_service *e = calloc(1, sizeof *e);
     if (!e) return EXEC_ERR_NOMEM;
     e->cfg = *s;
@@ -680,12 +903,15 @@ exec_err exec_service_start(exec_service **out, const exec_settings *s, char *de
                                                  svc_latency_buckets_n);
     e->m_inflight = svc_metrics_gauge(e->metrics, "faas_executor_inflight", NULL, "Tasks being served.");
     exec_err rc = e->metrics ? EXEC_OK : EXEC_ERR_NOMEM;
+    if (!rc) rc = choose_performer(e, detail);
     if (!rc) rc = parse_address(&e->mailbox, s->mailbox, "TaskMailbox", detail);
     if (!rc) rc = parse_address(&e->registry, s->registry, "OperatorRegistry", detail);
     if (!rc) rc = parse_address(&e->faas, s->faas, "FaaS", detail);
     if (!rc) rc = load_keys(e, detail);
     if (!rc) rc = check_chain(e, detail);
     if (!rc) rc = open_state(e, detail);
+    if (!rc && e->mode == PERFORMER_MANAGED) rc = start_performer(e, detail);
+    if (!rc && e->mode == PERFORMER_REMOTE) rc = wait_performer(e, detail);
     if (!rc) {
         svc_http_opts ho = { .listen = s->listen, .max_body = EXEC_MAX_BODY,
                              .max_connections = (unsigned)s->max_inflight * 2 + 16 };
@@ -695,9 +921,8 @@ exec_err exec_service_start(exec_service **out, const exec_settings *s, char *de
         exec_service_stop(e);
         return rc;
     }
-    if (!s->network_access)
-        svc_log(SVC_LOG_WARN, "performer local runs functions without isolation: network_access=false is not enforced",
-                NULL);
+    if (e->mode == PERFORMER_LOCAL)
+        svc_log(SVC_LOG_WARN, "performer local runs functions without a sandbox (development only)", NULL);
     char addr[43];
     svc_log(SVC_LOG_INFO, "executor serving", "{s:s,s:i,s:I,s:s,s:b}", "operator",
             eth_address_to_hex(addr, &e->ecdsa.address), "port", svc_http_port(e->http), "chain_id",
@@ -706,15 +931,15 @@ exec_err exec_service_start(exec_service **out, const exec_settings *s, char *de
     return EXEC_OK;
 }
 
-int exec_service_port(const exec_service *e) { return svc_http_port(e->http); }
-
 void exec_service_stop(exec_service *e)
 {
     if (!e) return;
     svc_http_stop(e->http);
+    stop_performer(e);
     exec_store_close(e->store);
     bundle_cache_close(e->bundles);
     for (size_t i = 0; i < e->n_rpc_free; i++) eth_rpc_free(e->rpc_free[i]);
+    for (size_t i = 0; i < e->n_perf_free; i++) perf_client_free(e->perf_free[i]);
     while (e->running) {
         inflight *n = e->running->next;
         free(e->running);

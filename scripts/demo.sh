@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# make demo: for now, a local chain on port 7545 with its chain id, block and
-# funded dev accounts. (The devnet issue turns this into the full network.)
+# make demo: the local FaaS AVS network - anvil on port 7545 (PORT), the
+# contracts deployed, 3 operators (OPERATORS) registered with BN254 keys,
+# their executors and performers, the aggregator - and the CLI's config in
+# FAAS_HOME (default ~/.faas). Then the services' logs until Ctrl-C, which
+# stops everything again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 PORT="${PORT:-7545}"
-echo "Starting anvil on 127.0.0.1:$PORT (Ctrl-C stops it)"
-anvil --host 127.0.0.1 --port "$PORT" &
-pid=$!
-trap 'kill $pid 2>/dev/null' EXIT INT TERM
-for _ in $(seq 100); do cast chain-id --rpc-url "http://127.0.0.1:$PORT" >/dev/null 2>&1 && break; sleep 0.1; done
-echo "chain id: $(cast chain-id --rpc-url "http://127.0.0.1:$PORT")"
-echo "block:    $(cast block-number --rpc-url "http://127.0.0.1:$PORT")"
-wait $pid
+OPERATORS="${OPERATORS:-3}"
+devnet=./bin/faas-devnet
+
+# A devnet of an earlier demo in the same FAAS_HOME is stopped first.
+"$devnet" down >/dev/null 2>&1 || true
+"$devnet" up --detach --port "$PORT" --operators "$OPERATORS"
+trap '"$devnet" down' EXIT
+trap 'exit 130' INT TERM
+
+# --- the CLI part of the demo (deploying and calling the examples) goes here ---
+
+echo
+echo "The devnet runs; in another terminal:  ./bin/faas-cli config"
+echo "Following the services' logs (Ctrl-C stops the devnet)."
+"$devnet" logs --follow

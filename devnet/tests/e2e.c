@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,11 +76,44 @@ static int load(e2e_net *n)
     return bad ? -1 : 0;
 }
 
+/* The watchdog: waits for the end of its pipe (our exit, or e2e_down
+ * closing it), then stops the devnet. */
+static int start_watchdog(e2e_net *n)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[1]);
+        char c;
+        while (read(p[0], &c, 1) != 0 && errno == EINTR) {}
+        char bin[512];
+        snprintf(bin, sizeof bin, "%s/faas-devnet", test_bin_dir());
+        setenv("FAAS_HOME", n->home, 1);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        execl(bin, "faas-devnet", "down", (char *)NULL);
+        _exit(127);
+    }
+    close(p[0]);
+    if (pid < 0) {
+        close(p[1]);
+        return -1;
+    }
+    n->watchdog = pid;
+    n->watchdog_fd = p[1];
+    return 0;
+}
+
 int e2e_up(e2e_net *n, const char *args)
 {
     memset(n, 0, sizeof *n);
+    n->watchdog_fd = -1;
     snprintf(n->home, sizeof n->home, "/tmp/faas-e2e-%d-%llu", (int)getpid(), (unsigned long long)(test_rand64() % 1000000));
-    if (mkdir(n->home, 0700) != 0) return -1;
+    if (mkdir(n->home, 0700) != 0 || start_watchdog(n) != 0) return -1;
     n->port = test_free_port();
     snprintf(n->rpc_url, sizeof n->rpc_url, "http://127.0.0.1:%d", n->port);
     snprintf(n->ws_url, sizeof n->ws_url, "ws://127.0.0.1:%d", n->port);
@@ -104,9 +138,11 @@ int e2e_up(e2e_net *n, const char *args)
 void e2e_down(e2e_net *n)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "FAAS_HOME='%s' '%s/faas-devnet' down >> '%s/up.log' 2>&1", n->home, test_bin_dir(),
-             n->home);
-    if (system(cmd) != 0) fprintf(stderr, "e2e: faas-devnet down failed (see %s/up.log)\n", n->home);
+    /* The watchdog runs `faas-devnet down` as soon as its pipe closes. */
+    if (n->watchdog_fd >= 0) close(n->watchdog_fd);
+    if (n->watchdog > 0) waitpid(n->watchdog, NULL, 0);
+    n->watchdog_fd = -1;
+    n->watchdog = 0;
     eth_client_free(n->client);
     eth_rpc_free(n->rpc);
     n->client = NULL;
@@ -209,13 +245,29 @@ static int send_wait(e2e_net *n, const eth_address *to, const char *sig, json_t 
     return ok ? 0 : -1;
 }
 
+int e2e_pack_dir(const char *dir, uint8_t **tar, size_t *n, uint8_t id[32])
+{
+    char why[BUNDLE_DETAIL_MAX];
+    if (bundle_pack_dir(dir, NULL, tar, n, why) != BUNDLE_OK) return -1;
+    bundle_id(id, *tar, *n);
+    return 0;
+}
+
+int e2e_deploy_url(e2e_net *n, const char *url, const uint8_t code_hash[32])
+{
+    eth_receipt rc;
+    if (send_wait(n, &n->faas, "deployFunction(string,bytes32)", json_pack("[s,o]", url, eth_json_from_data(code_hash, 32)),
+                  &rc))
+        return -1;
+    eth_receipt_free(&rc);
+    return 0;
+}
+
 int e2e_register_dir(e2e_net *n, const char *dir, uint8_t id[32])
 {
     uint8_t *tar;
     size_t len;
-    char why[BUNDLE_DETAIL_MAX];
-    if (bundle_pack_dir(dir, NULL, &tar, &len, why) != BUNDLE_OK) return -1;
-    bundle_id(id, tar, len);
+    if (e2e_pack_dir(dir, &tar, &len, id) != 0) return -1;
     eth_receipt rc;
     int r = send_wait(n, &n->faas, "registerFunction(bytes)", json_pack("[o]", eth_json_from_data(tar, len)), &rc);
     free(tar);
@@ -272,8 +324,12 @@ int e2e_call_async(e2e_net *n, const uint8_t id[32], const char *input, uint8_t 
     eth_buf data;
     eth_buf_init(&data, 0);
     json_t *args = json_pack("[o,o]", eth_json_from_data(id, 32), eth_json_from_data((const uint8_t *)input, strlen(input)));
-    /* A fixed gas limit: estimating every call of a stream costs a round trip. */
-    eth_send_opts o = { .gas_limit = 500000 };
+    /* A fixed gas limit and fees (anvil's base fee only falls while blocks
+     * stay this empty): estimating every call of a stream costs round trips. */
+    eth_u256 max_fee, tip;
+    eth_u256_from_u64(&max_fee, 50000000000ull);
+    eth_u256_from_u64(&tip, 1000000000ull);
+    eth_send_opts o = { .gas_limit = 500000, .max_fee = &max_fee, .priority_fee = &tip };
     int ok = eth_abi_encode_call(&data, "callFunction(bytes32,bytes)", args) == ETH_OK &&
              eth_client_send(n->client, tx, &n->faas, data.data, data.len, &o) == ETH_OK;
     json_decref(args);
@@ -369,6 +425,17 @@ int e2e_verified_logs(e2e_net *n, const uint8_t task[32], uint64_t from_block, c
         json_decref(ev);
     }
     eth_logs_free(logs, nl);
+    return count;
+}
+
+int e2e_wait_verified_logs(e2e_net *n, const uint8_t task[32], uint64_t from_block, char **result,
+                           uint8_t is_nonsigner[E2E_MAX_OPS], long timeout_ms)
+{
+    int count = 0;
+    for (long t = 0; t <= timeout_ms; t += 50) {
+        if ((count = e2e_verified_logs(n, task, from_block, result, is_nonsigner)) != 0) break;
+        sleep_ms(50);
+    }
     return count;
 }
 

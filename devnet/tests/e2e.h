@@ -26,10 +26,14 @@ typedef struct {
     eth_address aggregator;
     eth_rpc *rpc;
     eth_client *client;         /* anvil dev account 1: the user */
+    int watchdog_fd;            /* closing it (or our death) makes the watchdog stop the devnet */
+    pid_t watchdog;
 } e2e_net;
 
 /* faas-devnet up --detach --port <free> <args> with a fresh FAAS_HOME;
- * 0 or -1 (the devnet's output is in <home>/up.log). */
+ * 0 or -1 (the devnet's output is in <home>/up.log). A watchdog process
+ * runs `faas-devnet down` when this process ends in any way (even killed
+ * by ctest's timeout), so no service outlives its test. */
 int e2e_up(e2e_net *n, const char *args);
 /* faas-devnet down, and the FAAS_HOME removed. */
 void e2e_down(e2e_net *n);
@@ -45,6 +49,10 @@ int e2e_restart_aggregator(e2e_net *n, const char *const *extra);
 /* Registers a function directory's bundle on chain (bundle_pack_dir, then
  * FaaS.registerFunction); id gets the function id. 0 or -1. */
 int e2e_register_dir(e2e_net *n, const char *dir, uint8_t id[32]);
+/* Packs a function directory (bundle_pack_dir): *tar (caller frees), *n, id. */
+int e2e_pack_dir(const char *dir, uint8_t **tar, size_t *n, uint8_t id[32]);
+/* FaaS.deployFunction(url, code_hash): a remote bundle. 0 or -1. */
+int e2e_deploy_url(e2e_net *n, const char *url, const uint8_t code_hash[32]);
 /* A function directory with manifest.json and index.js holding js (the
  * handler module); path gets it (under the FAAS_HOME). 0 or -1. */
 int e2e_write_js(e2e_net *n, const char *name, const char *js, char *path, size_t cap);
@@ -66,6 +74,11 @@ int e2e_wait_status(e2e_net *n, const uint8_t task[32], int want, long timeout_m
  * certificate's non-signers (is_nonsigner[i] = 1). -1 on error. */
 int e2e_verified_logs(e2e_net *n, const uint8_t task[32], uint64_t from_block, char **result,
                       uint8_t is_nonsigner[E2E_MAX_OPS]);
+
+/* e2e_verified_logs, retried for up to timeout_ms while it finds none
+ * (a node may answer getTaskStatus from a block its log index lacks yet). */
+int e2e_wait_verified_logs(e2e_net *n, const uint8_t task[32], uint64_t from_block, char **result,
+                           uint8_t is_nonsigner[E2E_MAX_OPS], long timeout_ms);
 
 /* GET <aggregator>/v1/tasks/<task>: the JSON (caller decrefs) or NULL. */
 json_t *e2e_aggregator_task(e2e_net *n, const uint8_t task[32]);

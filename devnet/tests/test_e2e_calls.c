@@ -6,9 +6,11 @@
 #include "e2e.h"
 #include "test.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static e2e_net net;
 static int up;
@@ -32,7 +34,7 @@ static void test_call_result(void)
     CHECK_INT(e2e_wait_status(&net, task, 2, 30000), 0);
     char *result = NULL;
     uint8_t nonsigner[E2E_MAX_OPS];
-    CHECK_INT(e2e_verified_logs(&net, task, block, &result, nonsigner), 1);
+    CHECK_INT(e2e_wait_verified_logs(&net, task, block, &result, nonsigner, 5000), 1);
     CHECK_STR(result, "{\"payload\":{\"doubled\":42,\"greeting\":\"hi Ada\"},\"error\":null}");
     for (size_t i = 0; i < net.n_ops; i++) CHECK_INT(nonsigner[i], 0); /* all three signed */
     free(result);
@@ -56,7 +58,7 @@ static void test_hello_example(void)
     CHECK_INT(e2e_wait_status(&net, task, 2, 30000), 0);
     char *result = NULL;
     uint8_t nonsigner[E2E_MAX_OPS];
-    CHECK_INT(e2e_verified_logs(&net, task, block, &result, nonsigner), 1);
+    CHECK_INT(e2e_wait_verified_logs(&net, task, block, &result, nonsigner, 5000), 1);
     for (size_t i = 0; i < net.n_ops; i++) CHECK_INT(nonsigner[i], 0);
     /* The timestamp is the creation block's. */
     json_t *b;
@@ -79,6 +81,54 @@ static void test_hello_example(void)
     free(result);
 }
 
+/* The managed performer of an executor holds none of the operator's key
+ * material: no FAAS_ variable, no open file of the executor's directory. */
+static void test_performer_has_no_keys(void)
+{
+    setup();
+    REQUIRE(up == 1);
+    pid_t exec_pid = e2e_pid(&net, "operator-1"), perf_pid = 0;
+    DIR *d = opendir("/proc");
+    REQUIRE(d);
+    for (struct dirent *e; (e = readdir(d)) && !perf_pid;) {
+        char p[300], buf[512];
+        snprintf(p, sizeof p, "/proc/%.32s/stat", e->d_name);
+        FILE *f = fopen(p, "r");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        char comm[64] = "";
+        int ppid = 0;
+        if (sscanf(buf, "%*d (%63[^)]) %*c %d", comm, &ppid) == 2 && ppid == exec_pid && strcmp(comm, "performer") == 0)
+            perf_pid = atoi(e->d_name);
+    }
+    closedir(d);
+    REQUIRE(perf_pid > 0);
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%d/environ", (int)perf_pid);
+    FILE *f = fopen(p, "r");
+    REQUIRE(f);
+    char env[8192];
+    size_t n = fread(env, 1, sizeof env - 1, f);
+    fclose(f);
+    env[n] = 0;
+    for (size_t i = 0; i < n; i += strlen(env + i) + 1) CHECK(strncmp(env + i, "FAAS_", 5) != 0);
+    /* Its descriptors: none leads into the operator's key files or store. */
+    snprintf(p, sizeof p, "/proc/%d/fd", (int)perf_pid);
+    d = opendir(p);
+    REQUIRE(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        char link[300], target[512] = "";
+        snprintf(link, sizeof link, "%s/%.32s", p, e->d_name);
+        ssize_t k = readlink(link, target, sizeof target - 1);
+        if (k > 0) target[k] = 0;
+        CHECK(!strstr(target, "keystore") && !strstr(target, "ecdsa.key") && !strstr(target, "password") &&
+              !strstr(target, "executor.db"));
+    }
+    closedir(d);
+}
+
 static void test_zz_down(void)
 {
     if (up == 1) e2e_down(&net);
@@ -88,6 +138,7 @@ static void test_zz_down(void)
 static const struct test_case cases[] = {
     TEST(call_result),
     TEST(hello_example),
+    TEST(performer_has_no_keys),
     TEST(zz_down),
 };
 

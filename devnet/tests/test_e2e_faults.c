@@ -26,7 +26,7 @@ static void test_liar_and_bad_signature(void)
         CHECK_INT(e2e_wait_status(&net, task, 2, 30000), 0);
         char *result = NULL, want[80];
         uint8_t nonsigner[E2E_MAX_OPS];
-        CHECK_INT(e2e_verified_logs(&net, task, block, &result, nonsigner), 1);
+        CHECK_INT(e2e_wait_verified_logs(&net, task, block, &result, nonsigner, 5000), 1);
         snprintf(want, sizeof want, "{\"payload\":{\"sum\":%d},\"error\":null}", 40 + 2 * round);
         CHECK_STR(result, want);
         CHECK(nonsigner[1] && nonsigner[2]); /* the liar and the bad signer */

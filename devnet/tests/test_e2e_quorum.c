@@ -1,8 +1,11 @@
-/* test_e2e_quorum.c - 3 operators at 2/3 of stake, task SLA 8 s: with one
+/* test_e2e_quorum.c - 3 operators at 2/3 of stake, task SLA 8 s: a bundle
+ * served from a URL runs when it hashes to its id and is refused by every
+ * executor when it does not; with one
  * executor stopped a call is still verified and the stopped operator is a
  * non-signer of the certificate; with two stopped nothing is submitted, the
  * task expires, and the aggregator's status says why. */
 #include "e2e.h"
+#include "net_test.h"
 #include "test.h"
 
 #include <signal.h>
@@ -24,6 +27,54 @@ static void setup(void)
         up = 1;
 }
 
+/* A bundle at a URL: fetched by every executor, checked against its id. */
+static uint8_t *served;
+static size_t served_len;
+
+static int serve_bundle(void *user, int fd, const char *body, size_t n)
+{
+    (void)user;
+    (void)body;
+    (void)n;
+    fake_http_reply(fd, 200, (const char *)served, served_len);
+    return 0;
+}
+
+static void test_url_bundle(void)
+{
+    setup();
+    REQUIRE(up == 1);
+    char dir[512], url[128];
+    uint8_t id[32], task[32], wrong[32];
+    uint64_t block;
+    REQUIRE(e2e_write_js(&net, "remote", "exports.handler = async (input) => ({ remote: input });\n", dir,
+                         sizeof dir) == 0);
+    REQUIRE(e2e_pack_dir(dir, &served, &served_len, id) == 0);
+    struct fake_http *srv = fake_http_start(serve_bundle, NULL);
+    REQUIRE(srv);
+    snprintf(url, sizeof url, "%s/fns/remote.tar.gz", fake_http_url(srv));
+    REQUIRE(e2e_deploy_url(&net, url, id) == 0);
+    REQUIRE(e2e_call(&net, id, "\"from a URL\"", task, &block) == 0);
+    CHECK_INT(e2e_wait_status(&net, task, 2, 20000), 0);
+    char *result = NULL;
+    CHECK_INT(e2e_wait_verified_logs(&net, task, block, &result, NULL, 5000), 1);
+    CHECK_STR(result, "{\"payload\":{\"remote\":\"from a URL\"},\"error\":null}");
+    free(result);
+    /* The same bytes registered under another hash: every executor refuses them. */
+    eth_keccak256(wrong, "not this bundle", 15);
+    snprintf(url, sizeof url, "%s/fns/impostor.tar.gz", fake_http_url(srv));
+    REQUIRE(e2e_deploy_url(&net, url, wrong) == 0);
+    REQUIRE(e2e_call(&net, wrong, "\"impostor\"", task, &block) == 0);
+    json_t *st = e2e_aggregator_wait(&net, task, "expired", 20000);
+    CHECK_STR(json_string_value(json_object_get(st, "status")), "expired");
+    const char *reason = json_string_value(json_object_get(st, "reason"));
+    CHECK(reason && strstr(reason, "function_unavailable") && strstr(reason, "keccak-256"));
+    json_decref(st);
+    CHECK_INT(e2e_verified_logs(&net, task, block, NULL, NULL), 0);
+    fake_http_stop(srv);
+    free(served);
+}
+
 static void test_one_stopped_still_verified(void)
 {
     setup();
@@ -35,7 +86,7 @@ static void test_one_stopped_still_verified(void)
     CHECK_INT(e2e_wait_status(&net, task, 2, 20000), 0);
     char *result = NULL;
     uint8_t nonsigner[E2E_MAX_OPS];
-    CHECK_INT(e2e_verified_logs(&net, task, block, &result, nonsigner), 1);
+    CHECK_INT(e2e_wait_verified_logs(&net, task, block, &result, nonsigner, 5000), 1);
     CHECK_STR(result, "{\"payload\":{\"echo\":\"one down\"},\"error\":null}");
     CHECK(!nonsigner[0] && !nonsigner[1] && nonsigner[2]);
     free(result);
@@ -77,6 +128,7 @@ static void test_zz_down(void)
 }
 
 static const struct test_case cases[] = {
+    TEST(url_bundle),
     TEST(one_stopped_still_verified),
     TEST(two_stopped_expires),
     TEST(zz_down),

@@ -2,7 +2,8 @@
  * killed with SIGKILL in the middle of a stream of 50 calls and restarted,
  * every task is verified exactly once; and with its WebSocket connection
  * cut (and kept down) while tasks are created, the catch-up with
- * eth_getLogs after the reconnect finds them. */
+ * eth_getLogs after the reconnect finds them. And with confirmations, a
+ * task waits for the blocks on top of its own. */
 #include "e2e.h"
 #include "net_test.h"
 #include "test.h"
@@ -57,10 +58,17 @@ static void check_all_verified(uint8_t (*tx)[32], int n, int first_input)
         REQUIRE(e2e_task_of_tx(&net, tx[i], tasks[i], &b) == 0);
         if (b < first_block) first_block = b;
     }
-    for (int i = 0; i < n; i++) CHECK_INT(e2e_wait_status(&net, tasks[i], 2, 60000), 0);
+    /* One budget for all, so that a broken run ends well inside ctest's timeout. */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < n; i++) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long left = 90000 - (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+        CHECK_INT(e2e_wait_status(&net, tasks[i], 2, left > 0 ? left : 0), 0);
+    }
     for (int i = 0; i < n; i++) {
         char *result = NULL, want[80];
-        CHECK_INT(e2e_verified_logs(&net, tasks[i], first_block, &result, NULL), 1);
+        CHECK_INT(e2e_wait_verified_logs(&net, tasks[i], first_block, &result, NULL, 5000), 1);
         snprintf(want, sizeof want, "{\"payload\":{\"echo\":{\"i\":%d}},\"error\":null}", first_input + i);
         CHECK_STR(result, want);
         free(result);
@@ -76,12 +84,15 @@ static void test_sigkill_during_stream(void)
     setup();
     REQUIRE(up == 1);
     uint8_t (*tx)[32] = calloc(STREAM, 32);
+    uint64_t submitted_before = e2e_aggregator_nonce(&net);
     REQUIRE(send_calls(tx, 0, 20) == 0);
     e2e_kill(&net, "aggregator", SIGKILL);
     REQUIRE(send_calls(tx, 20, 35) == 0);
     REQUIRE(e2e_restart_aggregator(&net, NULL) == 0);
     REQUIRE(send_calls(tx, 35, STREAM) == 0);
     check_all_verified(tx, STREAM, 0);
+    /* Exactly one submitResult per task: no second one after the restart. */
+    CHECK(e2e_aggregator_nonce(&net) - submitted_before == STREAM);
     free(tx);
 }
 
@@ -112,6 +123,36 @@ static void test_ws_drop_catch_up(void)
     tcp_proxy_stop(p);
 }
 
+/* Two confirmations: a task waits until two blocks sit on top of its own. */
+static void test_confirmations(void)
+{
+    setup();
+    REQUIRE(up == 1);
+    e2e_kill(&net, "aggregator", SIGTERM);
+    const char *extra[] = { "--confirmations", "2", NULL };
+    REQUIRE(e2e_restart_aggregator(&net, extra) == 0);
+    uint8_t task[32];
+    uint64_t block;
+    REQUIRE(e2e_call(&net, fid, "\"confirm me\"", task, &block) == 0);
+    sleep_ms(2500);
+    CHECK_INT(e2e_task_status(&net, task), 1); /* anvil mines no block by itself */
+    json_t *st = e2e_aggregator_task(&net, task);
+    CHECK_STR(json_string_value(json_object_get(st, "status")), "pending");
+    json_decref(st);
+    /* Two more blocks (plain transfers) confirm it. */
+    for (int i = 0; i < 2; i++) {
+        uint8_t tx[32];
+        eth_receipt rc;
+        eth_send_opts o = { .gas_limit = 21000 };
+        REQUIRE(eth_client_send(net.client, tx, eth_client_address(net.client), NULL, 0, &o) == ETH_OK);
+        REQUIRE(eth_client_wait_receipt(net.client, &rc, tx, 10000) == ETH_OK);
+        eth_receipt_free(&rc);
+    }
+    CHECK_INT(e2e_wait_status(&net, task, 2, 20000), 0);
+    e2e_kill(&net, "aggregator", SIGTERM);
+    REQUIRE(e2e_restart_aggregator(&net, NULL) == 0);
+}
+
 static void test_zz_down(void)
 {
     if (up == 1) e2e_down(&net);
@@ -121,6 +162,7 @@ static void test_zz_down(void)
 static const struct test_case cases[] = {
     TEST(sigkill_during_stream),
     TEST(ws_drop_catch_up),
+    TEST(confirmations),
     TEST(zz_down),
 };
 

@@ -26,7 +26,7 @@ static void check_cast(const char *cmd, const uint8_t *want, size_t n)
 static void random_request(exec_request *r)
 {
     memset(r, 0, sizeof *r);
-    r->chain_id = test_rand64() >> (test_rand64() % 64);
+    r->chain_id = test_rand64() >> (1 + test_rand64() % 63); /* JSON integers: below 2^63 */
     test_rand_bytes(r->mailbox.addr, 20);
     test_rand_bytes(r->task_hash, 32);
     test_rand_bytes(r->avs.addr, 20);
@@ -264,13 +264,9 @@ static void test_response_sign_json(void)
         CHECK_MEM(who.addr, k.address.addr, 20);
         /* Bound to the chain: another chain id recovers someone else. */
         if (exec_response_signer(&who, 1, &mailbox, &b) == EXEC_OK) CHECK(memcmp(who.addr, k.address.addr, 20) != 0);
-        exec_response c;
-        REQUIRE(exec_response_copy(&c, &b) == EXEC_OK);
-        CHECK_INT(c.result_len, b.result_len);
         free(text);
         exec_response_free(&a);
         exec_response_free(&b);
-        exec_response_free(&c);
     }
     eth_key_wipe(&k);
 }
