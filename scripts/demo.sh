@@ -17,7 +17,31 @@ devnet=./bin/faas-devnet
 trap '"$devnet" down' EXIT
 trap 'exit 130' INT TERM
 
-# --- the CLI part of the demo (deploying and calling the examples) goes here ---
+# Deploy every example and call it with the seed README's inputs. A function
+# that returns an error (js-error with no name) exits non-zero by design.
+cli=./bin/faas-cli
+demo_call() { # <example dir> <input>
+  local dir="examples/$1" out id
+  echo
+  echo "=== $1: deploy-function, then call-function $2"
+  out=$("$cli" deploy-function "$dir")
+  echo "$out"
+  id=$(sed -n 's/^Function ID: //p' <<<"$out" | head -1)
+  "$cli" call-function --function-id "$id" "$2" || echo "(call-function exited with status $?)"
+}
+demo_call js-hello '{"name":"Alice"}'
+demo_call js-advanced '{"text":"Hello World"}'
+demo_call python-hello '{"name":"Alice"}'
+demo_call python-deps '"the quick brown fox jumps over the lazy dog the end"'
+demo_call js-deps '"hello FaaS world"'
+demo_call js-error '{"name":"Alice"}'
+demo_call js-error '{}'
+
+echo
+echo "Deploy your own: a directory with manifest.json ({\"runtime\":\"javascript\"} or \"python\")"
+echo "and index.js exporting handler (or handler.py defining handler), then:"
+echo "  ./bin/faas-cli deploy-function ./my-function"
+echo "  ./bin/faas-cli call-function --function-id 0x<id> '{\"name\":\"Alice\"}'"
 
 echo
 echo "The devnet runs; in another terminal:  ./bin/faas-cli config"
