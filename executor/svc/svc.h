@@ -247,4 +247,26 @@ void svc_http_reply_text(svc_http_response *r, int status, const char *content_t
 #ifdef __cplusplus
 }
 #endif
+/* ------------------------------------------------------------------------ */
+/* A service's main()                                                         */
+
+/* What svc_run needs to know of a service. start returns 0 or the service's
+ * own error code (named by strerror_fn) and fills detail. */
+typedef struct {
+    const char *name;               /* program name, also the log's "service" */
+    const char *usage;              /* --help text printed before the settings table */
+    const svc_setting *table;
+    size_t n_settings;
+    const char *config_env;         /* environment variable naming the config file */
+    int (*start)(void **service, const void *settings, char *detail);
+    const char *(*strerror_fn)(int code);
+    void (*stop)(void *service);
+} svc_program;
+
+/* Runs a service: --help, settings (flags > env > config file), signal mask,
+ * start, wait for SIGINT/SIGTERM, stop. settings is the program's zeroed
+ * settings struct (freed here). Returns the process exit status: 0, 1 when
+ * start failed, 2 on bad settings. */
+int svc_run(const svc_program *p, void *settings, int argc, char **argv);
+
 #endif
