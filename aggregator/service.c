@@ -332,15 +332,7 @@ static void handle(void *user, const svc_http_request *req, svc_http_response *r
                                       has ? json_integer((json_int_t)last) : json_null(), "tasks", c));
     } else if (strcmp(req->path, "/metrics") == 0) {
         svc_metric_set(a->m_ws, (double)eth_sub_connections(a->sub));
-        char *text = svc_metrics_render(a->metrics);
-        if (!text) {
-            svc_http_reply_error(resp, 500, "internal", "out of memory");
-            return;
-        }
-        resp->status = 200;
-        resp->content_type = "text/plain; version=0.0.4";
-        resp->body = text;
-        resp->body_len = strlen(text);
+        svc_http_reply_metrics(resp, a->metrics);
     } else {
         svc_http_reply_error(resp, 404, "not_found", "no such endpoint (try /v1/tasks/0x..., /healthz, /metrics)");
     }

@@ -650,15 +650,7 @@ static void handle(void *user, const svc_http_request *req, svc_http_response *r
                             json_pack("{s:s,s:s,s:I}", "status", "ok", "operator",
                                       eth_address_to_hex(addr, &e->ecdsa.address), "chain_id", (json_int_t)e->chain_id));
     } else if (strcmp(req->path, "/metrics") == 0) {
-        char *text = svc_metrics_render(e->metrics);
-        if (!text) {
-            svc_http_reply_error(resp, 500, "internal", "out of memory");
-            return;
-        }
-        resp->status = 200;
-        resp->content_type = "text/plain; version=0.0.4";
-        resp->body = text;
-        resp->body_len = strlen(text);
+        svc_http_reply_metrics(resp, e->metrics);
     } else {
         svc_http_reply_error(resp, 404, "not_found", "no such endpoint");
     }

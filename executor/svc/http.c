@@ -215,3 +215,16 @@ void svc_http_reply_text(svc_http_response *r, int status, const char *content_t
     r->body_len = r->body ? strlen(text) : 0;
     if (!r->body) r->status = 500;
 }
+
+void svc_http_reply_metrics(svc_http_response *r, svc_metrics *m)
+{
+    char *text = svc_metrics_render(m);
+    if (!text) {
+        svc_http_reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    r->status = 200;
+    r->content_type = "text/plain; version=0.0.4";
+    r->body = text;
+    r->body_len = strlen(text);
+}

@@ -243,6 +243,8 @@ void svc_http_reply_json(svc_http_response *r, int status, json_t *body);
 void svc_http_reply_error(svc_http_response *r, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void svc_http_reply_text(svc_http_response *r, int status, const char *content_type, const char *text);
+/* Answers GET /metrics: m rendered as Prometheus text (500 when out of memory). */
+void svc_http_reply_metrics(svc_http_response *r, svc_metrics *m);
 
 #ifdef __cplusplus
 }
