@@ -28,6 +28,36 @@ function(faas_script_test name)
   faas_register_test(${name} ${A_COMMAND} LABELS ${A_LABELS} TIMEOUT ${A_TIMEOUT})
 endfunction()
 
+# faas_test_all(<prefix> [PATTERN glob] [SOURCES extra...] LIBS <lib...>
+#               [LABELS ...] [TIMEOUT s] [INCLUDES dir...] [COMPILE_OPTIONS ...]
+#               [DEPENDS target...] [PROPERTIES prop value...]): every
+# <component>/tests/<PATTERN> (default test_*.c) as a faas_test named
+# <prefix>_<file>, each also built from SOURCES, with the same settings.
+function(faas_test_all prefix)
+  cmake_parse_arguments(A "" "PATTERN;TIMEOUT" "SOURCES;LIBS;LABELS;INCLUDES;COMPILE_OPTIONS;DEPENDS;PROPERTIES" ${ARGN})
+  if(NOT A_PATTERN)
+    set(A_PATTERN test_*.c)
+  endif()
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/${A_PATTERN})
+  foreach(src ${srcs})
+    get_filename_component(name ${src} NAME_WE)
+    set(t ${prefix}_${name})
+    faas_test(${t} SOURCES ${src} ${A_SOURCES} LIBS ${A_LIBS} LABELS ${A_LABELS} TIMEOUT ${A_TIMEOUT})
+    if(A_INCLUDES)
+      target_include_directories(${t} PRIVATE ${A_INCLUDES})
+    endif()
+    if(A_COMPILE_OPTIONS)
+      target_compile_options(${t} PRIVATE ${A_COMPILE_OPTIONS})
+    endif()
+    if(A_DEPENDS)
+      add_dependencies(${t} ${A_DEPENDS})
+    endif()
+    if(A_PROPERTIES)
+      set_tests_properties(${t} PROPERTIES ${A_PROPERTIES})
+    endif()
+  endforeach()
+endfunction()
+
 function(faas_register_test name)
   cmake_parse_arguments(A "" "TIMEOUT" "LABELS" ${ARGN})
   if(NOT A_TIMEOUT)
