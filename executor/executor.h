@@ -165,7 +165,12 @@ void exec_request_digest(uint8_t out[32], const exec_request *r);
 exec_err exec_request_sign(exec_request *r, const eth_key *aggregator_key);
 /* The address that signed r (EXEC_ERR_SIGNATURE when none recovers). */
 exec_err exec_request_signer(eth_address *signer, const exec_request *r);
-/* The request as protocol JSON text; caller frees. NULL when out of memory. */
+/* Largest chain_id and task_block the protocol carries (2^63 - 1: JSON
+ * integers are int64 for jansson and most parsers). */
+#define EXEC_MAX_JSON_UINT ((uint64_t)INT64_MAX)
+/* The request as protocol JSON text; caller frees. NULL when out of memory,
+ * or when chain_id or task_block is above EXEC_MAX_JSON_UINT (no parser
+ * would accept the text). */
 char *exec_request_to_json(const exec_request *r);
 /* Parses untrusted protocol JSON (n bytes, need not be NUL-terminated).
  * Strict: every member present with its type and length, nothing else, hex

@@ -186,6 +186,9 @@ static char *dump(json_t *o)
 
 char *exec_request_to_json(const exec_request *r)
 {
+    /* JSON integers are int64 (jansson's json_int_t): a larger value would be
+     * written negative and refused by every parser, so refuse it here. */
+    if (r->chain_id > EXEC_MAX_JSON_UINT || r->task_block > EXEC_MAX_JSON_UINT) return NULL;
     return dump(json_pack("{s:i,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:o}", "version", EXEC_PROTO_VERSION, "chain_id",
                           (json_int_t)r->chain_id, "mailbox", hex_json(r->mailbox.addr, 20), "task_hash",
                           hex_json(r->task_hash, 32), "avs", hex_json(r->avs.addr, 20), "operator_set_id",
@@ -308,13 +311,13 @@ exec_err exec_request_parse(exec_request *r, const char *json, size_t n, char *d
     memset(r, 0, sizeof *r);
     parser p;
     parse_begin(&p, json, n, detail);
-    r->chain_id = get_uint(&p, "chain_id", UINT64_MAX >> 1);
+    r->chain_id = get_uint(&p, "chain_id", EXEC_MAX_JSON_UINT);
     get_fixed(&p, "mailbox", r->mailbox.addr, 20);
     get_fixed(&p, "task_hash", r->task_hash, 32);
     get_fixed(&p, "avs", r->avs.addr, 20);
     r->operator_set_id = (uint32_t)get_uint(&p, "operator_set_id", UINT32_MAX);
     r->reference_timestamp = (uint32_t)get_uint(&p, "reference_timestamp", UINT32_MAX);
-    r->task_block = get_uint(&p, "task_block", UINT64_MAX >> 1);
+    r->task_block = get_uint(&p, "task_block", EXEC_MAX_JSON_UINT);
     get_bytes(&p, "payload", &r->payload, &r->payload_len, EXEC_MAX_PAYLOAD, 0);
     get_fixed(&p, "executor", r->executor.addr, 20);
     get_fixed(&p, "signature", r->signature, 65);

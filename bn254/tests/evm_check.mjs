@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { bn254 } from '@noble/curves/bn254.js';
 import {
   P, R, batch, check, ethCall, finish, fromHex, g1Hex, g2Hex, hex32, keccak, randBig, randBytes, randScalar,
-  rpc, startAnvil,
+  rpc, startAnvil, waitReceipt,
 } from './lib.mjs';
 
 const G1 = bn254.G1.Point, G2 = bn254.G2.Point;
@@ -87,7 +87,7 @@ for (const e of compiled.errors || []) if (e.severity === 'error') throw new Err
 const bytecode = compiled.contracts['BN254Check.sol'].BN254Check.evm.bytecode.object;
 const [from] = await rpc(url, 'eth_accounts', []);
 const txHash = await rpc(url, 'eth_sendTransaction', [{ from, data: '0x' + bytecode, gas: '0x2dc6c0' }]);
-const receipt = await rpc(url, 'eth_getTransactionReceipt', [txHash]);
+const receipt = await waitReceipt(url, txHash);
 const contract = receipt.contractAddress;
 check(receipt.status === '0x1' && contract, 'BN254Check deployed');
 

@@ -128,6 +128,18 @@ export async function rpc(url, method, params) {
   return body.result;
 }
 
+// The receipt of a transaction, once it is mined. anvil answers
+// eth_sendTransaction before automine has put the transaction in a block, so
+// a receipt read right away may still be null (about 1 read in 3 here).
+export async function waitReceipt(url, txHash, timeoutMs = 30000) {
+  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
+    const receipt = await rpc(url, 'eth_getTransactionReceipt', [txHash]);
+    if (receipt) return receipt;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no receipt for ${txHash} after ${timeoutMs} ms`);
+}
+
 // eth_call; returns the output hex (no 0x) or null when the call fails.
 export async function ethCall(url, to, dataHex, gas = '0x1c9c380') {
   try {
