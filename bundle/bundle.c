@@ -6,7 +6,8 @@
  * count), and libarchive's own ARCHIVE_EXTRACT_SECURE_* flags refuse to write
  * through a symlink or to a ".." path should a check ever miss one. After the
  * last entry, every symlink is resolved with openat2(RESOLVE_BENEATH), which
- * is the kernel's exact answer to "does this stay inside the tree".
+ * is the kernel's exact answer to "does this stay inside the tree" (and the
+ * same rules walked by hand where openat2 is missing).
  */
 #include "bundle.h"
 
@@ -126,11 +127,102 @@ bundle_err bundle_manifest_parse(bundle_runtime *out, const char *json, size_t n
 /* ------------------------------------------------------------------------ */
 /* Paths                                                                      */
 
-/* openat2() with RESOLVE_* flags: glibc has no wrapper. */
+/* Limits of the userspace walk below: the kernel's MAXSYMLINKS, and how
+ * deep a resolved path may go. */
+#define WALK_MAX_LINKS 40
+#define WALK_MAX_DEPTH 128
+
+/* Closes the directories the walk opened and fails with err. */
+static int walk_fail(const int *stack, size_t depth, int err)
+{
+    for (size_t i = 1; i <= depth; i++) close(stack[i]);
+    errno = err;
+    return -1;
+}
+
+/* RESOLVE_BENEATH (and RESOLVE_NO_SYMLINKS) by hand, for kernels before 5.6
+ * and tools (valgrind 3.19) that answer openat2 with ENOSYS: one component
+ * at a time with O_NOFOLLOW, symlinks spliced into the rest of the path.
+ * Errors as openat2(2) gives them: EXDEV for an absolute path or target or a
+ * ".." above dirfd, ELOOP for a symlink under RESOLVE_NO_SYMLINKS or after
+ * WALK_MAX_LINKS of them. Unlike the kernel's this walk is not atomic, which
+ * is sound here only because the tree is our own fresh extraction that
+ * nothing else writes while it is checked. RESOLVE_NO_MAGICLINKS needs
+ * nothing: magic links live in /proc, never in an extracted tree. */
+static int open_beneath_walk(int dirfd, const char *path, int flags, unsigned long long resolve)
+{
+    char buf[PATH_MAX], link[PATH_MAX], rest[PATH_MAX];
+    if (!*path) return walk_fail(NULL, 0, ENOENT);
+    if (*path == '/') return walk_fail(NULL, 0, EXDEV);
+    if ((size_t)snprintf(buf, sizeof buf, "%s", path) >= sizeof buf) return walk_fail(NULL, 0, ENAMETOOLONG);
+    int stack[WALK_MAX_DEPTH];  /* stack[0] is dirfd (the caller's), then the directories entered */
+    size_t depth = 0;
+    unsigned links = 0;
+    stack[0] = dirfd;
+    for (const char *p = buf;;) {
+        while (*p == '/') p++;
+        if (!*p) { /* a path ending in "." or "..": the directory reached */
+            int fd = openat(stack[depth], ".", flags | O_CLOEXEC);
+            int err = errno;
+            walk_fail(stack, depth, err);
+            return fd;
+        }
+        const char *end = strchrnul(p, '/');
+        char name[NAME_MAX + 1];
+        if ((size_t)(end - p) > NAME_MAX) return walk_fail(stack, depth, ENAMETOOLONG);
+        memcpy(name, p, (size_t)(end - p));
+        name[end - p] = 0;
+        for (p = end; *p == '/'; p++) {}
+        int last = !*p;
+        if (strcmp(name, ".") == 0) continue;
+        if (strcmp(name, "..") == 0) {
+            if (depth == 0) return walk_fail(stack, depth, EXDEV);
+            close(stack[depth--]);
+            continue;
+        }
+        int fd = openat(stack[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            int err = errno;
+            if (fd >= 0) close(fd);
+            return walk_fail(stack, depth, err);
+        }
+        if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW))) {
+            ssize_t n = (resolve & RESOLVE_NO_SYMLINKS) || ++links > WALK_MAX_LINKS ? -2
+                                                                                      : readlinkat(fd, "", link, sizeof link - 1);
+            int err = n == -2 ? ELOOP : errno;
+            close(fd);
+            if (n < 0) return walk_fail(stack, depth, err);
+            link[n] = 0;
+            if (link[0] == '/') return walk_fail(stack, depth, EXDEV);
+            snprintf(rest, sizeof rest, "%s", p);
+            if ((size_t)snprintf(buf, sizeof buf, "%s%s%s", link, *rest ? "/" : "", rest) >= sizeof buf)
+                return walk_fail(stack, depth, ENAMETOOLONG);
+            p = buf;
+            continue;
+        }
+        if (last) { /* not a link to follow: open it for real */
+            close(fd);
+            fd = openat(stack[depth], name, flags | O_NOFOLLOW | O_CLOEXEC);
+            int err = errno;
+            walk_fail(stack, depth, err);
+            return fd;
+        }
+        if (!S_ISDIR(st.st_mode) || depth + 1 >= WALK_MAX_DEPTH) {
+            close(fd);
+            return walk_fail(stack, depth, S_ISDIR(st.st_mode) ? ENAMETOOLONG : ENOTDIR);
+        }
+        stack[++depth] = fd;
+    }
+}
+
+/* openat() with RESOLVE_* flags: openat2(2) (glibc has no wrapper), or the
+ * walk above where the kernel lacks it. */
 static int open_beneath(int dirfd, const char *path, int flags, unsigned long long resolve)
 {
     struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC), .resolve = resolve};
-    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    return fd < 0 && errno == ENOSYS ? open_beneath_walk(dirfd, path, flags, resolve) : fd;
 }
 
 /* out = dir + "/" + name; -1 if that does not fit in PATH_MAX. */

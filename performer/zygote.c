@@ -46,9 +46,14 @@ typedef struct {
     uint32_t type;
     int32_t value;          /* allow_network, pages learnt, pid, errno or wait status */
     int32_t slot;           /* CONFIG: how many SLOTs follow; STARTED: the child's */
+    uint32_t reserved;      /* 0 */
     char text[80];          /* version, or the job's bundle name */
     sandbox_limits limits;
 } zmsg;
+/* Messages go over the socket as bytes: no implicit padding, so that an
+ * initialiser defines every byte (no stack garbage reaches the zygote). */
+_Static_assert(sizeof(sandbox_limits) == 4 + 4 + 8 + 4 + 4 + 8, "sandbox_limits has padding");
+_Static_assert(sizeof(zmsg) == 4 * 4 + 80 + sizeof(sandbox_limits), "zmsg has padding");
 
 static int send_msg(int sock, const zmsg *m, const int *fds, size_t nfds)
 {
@@ -58,6 +63,7 @@ static int send_msg(int sock, const zmsg *m, const int *fds, size_t nfds)
         struct cmsghdr align;
     } u;
     struct msghdr h = {.msg_iov = &io, .msg_iovlen = 1};
+    memset(u.buf, 0, sizeof u.buf); /* CMSG_SPACE pads the fds */
     if (nfds) {
         h.msg_control = u.buf;
         h.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);

@@ -88,6 +88,7 @@ typedef struct {
     uint32_t open_files;        /* RLIMIT_NOFILE */
     uint64_t tmp_bytes;         /* size of /tmp, and RLIMIT_FSIZE */
     uint32_t procs;             /* the cgroup's pids.max; RLIMIT_NPROC when there is no cgroup */
+    uint32_t reserved;          /* 0; no implicit padding: the performer sends the struct as bytes */
     uint64_t memory_bytes;      /* the cgroup's memory.limit_in_bytes (unused without one) */
 } sandbox_limits;
 

@@ -36,6 +36,19 @@ static char *state_file(e2e_net *n, char *out, size_t cap)
     return out;
 }
 
+/* The state's record of a service, or NULL; *st gets the state (caller decrefs). */
+static json_t *service_record(e2e_net *n, const char *service, json_t **st)
+{
+    char p[512];
+    *st = json_load_file(state_file(n, p, sizeof p), 0, NULL);
+    size_t i;
+    json_t *svc;
+    json_array_foreach(json_object_get(*st, "services"), i, svc) {
+        if (strcmp(jstr(json_object_get(svc, "name")), service) == 0) return svc;
+    }
+    return NULL;
+}
+
 static int load(e2e_net *n)
 {
     char p[512];
@@ -52,13 +65,7 @@ static int load(e2e_net *n)
         for (size_t i = 0; i < n->n_ops && !bad; i++)
             bad = eth_address_parse(&n->ops[i], jstr(json_object_get(json_array_get(ops, i), "address"))) !=
                   ETH_OK;
-        size_t i;
-        json_t *svc;
-        json_array_foreach(json_object_get(st, "services"), i, svc) {
-            if (strcmp(jstr(json_object_get(svc, "name")), "aggregator") != 0) continue;
-            const char *h = jstr(json_object_get(svc, "health"));
-            snprintf(n->aggregator_url, sizeof n->aggregator_url, "%.*s", (int)(strlen(h) > 8 ? strlen(h) - 8 : 0), h);
-        }
+        if (e2e_service_url(n, "aggregator", n->aggregator_url, sizeof n->aggregator_url) != 0) bad = 1;
         char kp[512], *key = NULL;
         snprintf(kp, sizeof kp, "%s/devnet/aggregator/key", n->home);
         FILE *f = fopen(kp, "r");
@@ -68,7 +75,7 @@ static int load(e2e_net *n)
             fclose(f);
         }
         eth_key k;
-        bad = !key || eth_key_from_hex(&k, buf) != ETH_OK;
+        bad = bad || !key || eth_key_from_hex(&k, buf) != ETH_OK;
         if (!bad) n->aggregator = k.address;
         eth_key_wipe(&k);
     }
@@ -161,15 +168,8 @@ void e2e_down(e2e_net *n)
 
 pid_t e2e_pid(e2e_net *n, const char *service)
 {
-    char p[512];
-    json_t *st = json_load_file(state_file(n, p, sizeof p), 0, NULL);
-    size_t i;
-    json_t *svc;
-    pid_t pid = -1;
-    json_array_foreach(json_object_get(st, "services"), i, svc) {
-        if (strcmp(jstr(json_object_get(svc, "name")), service) == 0)
-            pid = (pid_t)json_integer_value(json_object_get(svc, "pid"));
-    }
+    json_t *st, *svc = service_record(n, service, &st);
+    pid_t pid = svc ? (pid_t)json_integer_value(json_object_get(svc, "pid")) : -1;
     json_decref(st);
     return pid;
 }
@@ -191,38 +191,61 @@ void e2e_kill(e2e_net *n, const char *service, int sig)
     }
 }
 
-int e2e_restart_aggregator(e2e_net *n, const char *const *extra)
+int e2e_service_url(e2e_net *n, const char *service, char *out, size_t cap)
 {
-    char bin[512], cfg[512], log[512], p[512];
-    snprintf(bin, sizeof bin, "%s/aggregator", test_bin_dir());
-    snprintf(cfg, sizeof cfg, "%s/devnet/aggregator/config.json", n->home);
-    snprintf(log, sizeof log, "%s/devnet/aggregator/log", n->home);
-    char *argv[16] = { bin, "--config", cfg };
-    int k = 3;
-    for (; extra && *extra && k < 15; extra++) argv[k++] = (char *)*extra;
+    json_t *st, *svc = service_record(n, service, &st);
+    const char *h = jstr(json_object_get(svc, "health"));
+    size_t len = strlen(h);
+    int ok = len > 8 && strcmp(h + len - 8, "/healthz") == 0 && len - 8 < cap;
+    if (ok) snprintf(out, cap, "%.*s", (int)(len - 8), h);
+    json_decref(st);
+    return ok ? 0 : -1;
+}
+
+int e2e_start_service(e2e_net *n, const char *service, const char *const *wrapper, const char *const *extra,
+                      long timeout_ms)
+{
+    char bin[512], cfg[512], log[512], p[512], health[256] = "";
+    json_t *st, *svc = service_record(n, service, &st);
+    const char *exe = json_string_value(json_object_get(svc, "exe"));
+    if (!exe) {
+        json_decref(st);
+        return -1;
+    }
+    snprintf(bin, sizeof bin, "%s/%s", test_bin_dir(), exe);
+    snprintf(cfg, sizeof cfg, "%s/devnet/%s/config.json", n->home, service);
+    snprintf(log, sizeof log, "%s/devnet/%s/log", n->home, service);
+    snprintf(health, sizeof health, "%s", jstr(json_object_get(svc, "health")));
+    char *argv[48];
+    size_t k = 0;
+    for (; wrapper && *wrapper && k < 40; wrapper++) argv[k++] = (char *)*wrapper;
+    argv[k++] = bin;
+    argv[k++] = "--config";
+    argv[k++] = cfg;
+    for (; extra && *extra && k < 47; extra++) argv[k++] = (char *)*extra;
     argv[k] = NULL;
     pid_t pid = test_spawn(argv, log);
-    if (pid <= 0) return -1;
-    /* The state follows, so that `faas-devnet down` stops this one too. */
-    json_t *st = json_load_file(state_file(n, p, sizeof p), 0, NULL);
-    size_t i;
-    json_t *svc;
-    json_array_foreach(json_object_get(st, "services"), i, svc) {
-        if (strcmp(jstr(json_object_get(svc, "name")), "aggregator") == 0)
-            json_object_set_new(svc, "pid", json_integer(pid));
-    }
-    int rc = json_dump_file(st, p, JSON_INDENT(2));
+    /* The state follows (pid, and the program that runs: the wrapper's, if
+     * any), so that `faas-devnet down` stops this one too. */
+    const char *prog = strrchr(argv[0], '/');
+    json_object_set_new(svc, "pid", json_integer(pid));
+    json_object_set_new(svc, "exe", json_string(prog ? prog + 1 : argv[0]));
+    int rc = pid > 0 ? json_dump_file(st, state_file(n, p, sizeof p), JSON_INDENT(2)) : -1;
     json_decref(st);
     if (rc) return -1;
-    char url[128];
-    snprintf(url, sizeof url, "%s/healthz", n->aggregator_url);
-    for (int t = 0; t < 300; t++) {
-        char cmd[256];
-        snprintf(cmd, sizeof cmd, "curl -sf -o /dev/null '%s'", url);
-        if (system(cmd) == 0) return 0;
+    for (long t = 0; t <= timeout_ms; t += 50) {
+        long status = 0;
+        char *body = e2e_http_get(health, &status);
+        free(body);
+        if (status == 200) return 0;
         sleep_ms(50);
     }
     return -1;
+}
+
+int e2e_restart_aggregator(e2e_net *n, const char *const *extra)
+{
+    return e2e_start_service(n, "aggregator", NULL, extra, 15000);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -445,24 +468,35 @@ static size_t collect(char *p, size_t size, size_t nm, void *user)
     return eth_buf_append(b, p, size * nm) == ETH_OK ? size * nm : 0;
 }
 
-json_t *e2e_aggregator_task(e2e_net *n, const uint8_t task[32])
+char *e2e_http_get(const char *url, long *status)
 {
-    char url[256], h[67];
-    snprintf(url, sizeof url, "%s/v1/tasks/%s", n->aggregator_url, eth_hex_encode(h, task, 32));
     CURL *c = curl_easy_init();
     eth_buf b;
     eth_buf_init(&b, 0);
+    *status = 0;
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    long status = 0;
-    json_t *doc = NULL;
-    if (curl_easy_perform(c) == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-        status == 200)
-        doc = json_loadb((const char *)b.data, b.len, 0, NULL);
+    char *body = NULL;
+    if (curl_easy_perform(c) == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status) == CURLE_OK &&
+        (body = malloc(b.len + 1))) {
+        if (b.len) memcpy(body, b.data, b.len);
+        body[b.len] = 0;
+    }
     curl_easy_cleanup(c);
     eth_buf_free(&b);
+    return body;
+}
+
+json_t *e2e_aggregator_task(e2e_net *n, const uint8_t task[32])
+{
+    char url[256], h[67];
+    snprintf(url, sizeof url, "%s/v1/tasks/%s", n->aggregator_url, eth_hex_encode(h, task, 32));
+    long status;
+    char *body = e2e_http_get(url, &status);
+    json_t *doc = body && status == 200 ? json_loads(body, 0, NULL) : NULL;
+    free(body);
     return doc;
 }
 

@@ -42,9 +42,21 @@ void e2e_down(e2e_net *n);
 pid_t e2e_pid(e2e_net *n, const char *service);
 /* Sends sig to a service's process group and waits until it is gone. */
 void e2e_kill(e2e_net *n, const char *service, int sig);
-/* Starts the aggregator again with its config (plus extra flags, may be
- * NULL), output appended to its log; records the new pid. 0 or -1. */
+/* Starts a stopped service ("aggregator", "operator-2") again with its
+ * config, under wrapper (a NULL-terminated command prefix such as valgrind
+ * and its flags; NULL for none), plus extra flags (may be NULL), output
+ * appended to its log; records the new pid and program in the state (so
+ * that `faas-devnet down` stops it) and waits up to timeout_ms until it is
+ * healthy. 0 or -1. */
+int e2e_start_service(e2e_net *n, const char *service, const char *const *wrapper, const char *const *extra,
+                      long timeout_ms);
+/* e2e_start_service of the aggregator, unwrapped, within 15 s. */
 int e2e_restart_aggregator(e2e_net *n, const char *const *extra);
+/* The base URL (http://127.0.0.1:port) of a service's HTTP API. 0 or -1. */
+int e2e_service_url(e2e_net *n, const char *service, char *out, size_t cap);
+/* GET url: the body (caller frees; NULL when there was no answer) and the
+ * HTTP status in *status (0 without an answer). */
+char *e2e_http_get(const char *url, long *status);
 
 /* Registers a function directory's bundle on chain (bundle_pack_dir, then
  * FaaS.registerFunction); id gets the function id. 0 or -1. */
