@@ -198,12 +198,26 @@ static void sb_printf(strbuf *b, const char *fmt, ...)
     }
 }
 
-/* Prometheus floats: integers without a fraction, +Inf/-Inf/NaN spelled out. */
+/* A Prometheus float into out (32 bytes): +Inf/-Inf/NaN spelled out, else
+ * %g (0.0025, 10, 1e+21; not 0.0025000000000000001), with more digits only
+ * when %g's six do not read back as v - the shortest that do, as Go's
+ * strconv 'g', -1 writes them for the official clients. 17 digits always
+ * read back (IEEE 754 binary64). */
+static const char *fmt_number(char out[32], double v)
+{
+    if (isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    if (isnan(v)) return "NaN";
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(out, 32, "%.*g", digits, v);
+        if (strtod(out, NULL) == v) break;
+    }
+    return out;
+}
+
 static void sb_number(strbuf *b, double v)
 {
-    if (isinf(v)) sb_printf(b, v > 0 ? "+Inf" : "-Inf");
-    else if (isnan(v)) sb_printf(b, "NaN");
-    else sb_printf(b, "%.17g", v);
+    char num[32];
+    sb_printf(b, "%s", fmt_number(num, v));
 }
 
 /* name{labels[,extra]} */
@@ -236,10 +250,10 @@ char *svc_metrics_render(svc_metrics *m)
                 continue;
             }
             uint64_t cum = 0;
-            char le[64];
+            char le[64], num[32];
             for (size_t k = 0; k < s->n_bounds; k++) {
                 cum += s->buckets[k];
-                snprintf(le, sizeof le, "le=\"%.17g\"", s->bounds[k]);
+                snprintf(le, sizeof le, "le=\"%s\"", fmt_number(num, s->bounds[k]));
                 sb_series(&b, s->name, "_bucket", s->labels, le);
                 sb_printf(&b, "%llu\n", (unsigned long long)cum);
             }

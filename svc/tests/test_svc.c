@@ -1,10 +1,12 @@
 /* test_svc.c - the shared service library: JSON log lines, Prometheus text,
  * settings precedence and validation, files and secrets, schema migrations,
  * and the HTTP server driven by libcurl. */
+#include "prom.h"
 #include "svc.h"
 #include "test.h"
 
 #include <curl/curl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,14 +98,137 @@ static void test_metrics_text(void)
         "# HELP faas_latency_seconds Latency.\n"
         "# TYPE faas_latency_seconds histogram\n"
         "faas_latency_seconds_bucket{le=\"0.01\"} 1\n"
-        "faas_latency_seconds_bucket{le=\"0.10000000000000001\"} 3\n"
+        "faas_latency_seconds_bucket{le=\"0.1\"} 3\n"
         "faas_latency_seconds_bucket{le=\"1\"} 3\n"
         "faas_latency_seconds_bucket{le=\"+Inf\"} 4\n"
-        "faas_latency_seconds_sum 7.1050000000000004\n"
+        "faas_latency_seconds_sum 7.105\n"
         "faas_latency_seconds_count 4\n";
     CHECK_STR(text, want);
     free(text);
     svc_metrics_free(m);
+}
+
+/* Numbers are written with %g (le="0.0025", le="10"), with more digits only
+ * where %g would not read back exactly, and what the services
+ * render is valid exposition text by prom.h's strict reader. */
+static void test_metrics_numbers(void)
+{
+    svc_metrics *m = svc_metrics_new();
+    REQUIRE(m);
+    svc_metric *lat = svc_metrics_histogram(m, "faas_lat_seconds", "op=\"a\"", "Latency.", svc_latency_buckets,
+                                            svc_latency_buckets_n);
+    svc_metric *lat2 = svc_metrics_histogram(m, "faas_lat_seconds", "op=\"b\"", "", svc_latency_buckets,
+                                             svc_latency_buckets_n);
+    /* Random bounds and values of every magnitude. */
+    double bounds[20];
+    for (size_t i = 0; i < 20; i++) {
+        double x;
+        do {
+            uint64_t r = test_rand64();
+            memcpy(&x, &r, sizeof x);
+            x = fabs(x);
+        } while (!isfinite(x));
+        bounds[i] = x;
+    }
+    for (size_t i = 1; i < 20; i++) /* sorted, distinct */
+        for (size_t j = i; j > 0 && bounds[j] < bounds[j - 1]; j--) {
+            double t = bounds[j];
+            bounds[j] = bounds[j - 1];
+            bounds[j - 1] = t;
+        }
+    svc_metric *rnd = svc_metrics_histogram(m, "faas_rnd", NULL, "Random bounds.", bounds, 20);
+    svc_metric *g = svc_metrics_gauge(m, "faas_g", NULL, "A gauge.");
+    REQUIRE(lat && lat2 && rnd && g);
+    for (int i = 0; i < 200; i++) {
+        svc_metric_observe(lat, (double)(test_rand64() % 20000) / 1000);
+        svc_metric_observe(rnd, bounds[test_rand64() % 20]);
+    }
+    svc_metric_observe(lat2, 0.0025);
+    svc_metric_set(g, 1.0 / 3);
+    char *text = svc_metrics_render(m);
+    REQUIRE(text);
+    CHECK(strstr(text, "faas_lat_seconds_bucket{op=\"a\",le=\"0.0025\"} ") != NULL);
+    CHECK(strstr(text, "faas_lat_seconds_bucket{op=\"b\",le=\"0.0025\"} 1\n") != NULL);
+    CHECK(strstr(text, "faas_lat_seconds_bucket{op=\"b\",le=\"10\"} 1\n") != NULL);
+    CHECK(strstr(text, "faas_g 0.3333333333333333\n") != NULL); /* 16 digits are needed, and enough */
+    prom_doc d;
+    char why[200] = "";
+    if (prom_parse(&d, text, why, sizeof why) != 0) test_fail(__FILE__, __LINE__, "render does not parse: %s", why);
+    /* Every bound reads back exactly. */
+    for (size_t i = 0; i < 20; i++) {
+        const char *at = strstr(text, "faas_rnd_bucket{le=\"");
+        int found = 0;
+        for (; at && !found; at = strstr(at + 1, "faas_rnd_bucket{le=\"")) {
+            const char *le = at + strlen("faas_rnd_bucket{le=\"");
+            found = strtod(le, NULL) == bounds[i];
+        }
+        if (!found) test_fail(__FILE__, __LINE__, "bound %.17g does not read back", bounds[i]);
+    }
+    CHECK_INT((long long)prom_value(&d, "faas_rnd_count", NULL, -1), 200);
+    CHECK_INT((long long)prom_value(&d, "faas_lat_seconds_count", "op=\"b\"", -1), 1);
+    prom_free(&d);
+    free(text);
+    svc_metrics_free(m);
+}
+
+/* prom.h's reader, which the end-to-end metrics test trusts, refuses each
+ * way a text can break the format or a histogram's rules. */
+static void test_prom_reader(void)
+{
+    static const char *const good[] = {
+        "",
+        "# HELP a_total Things.\n# TYPE a_total counter\na_total 1\na_total{x=\"y\"} 2.5e3 1700000000000\n",
+        "# random comment\n\n# TYPE g gauge\ng -Inf\ng{a=\"\\\"q\\\\\\n\"} NaN\n",
+        "# TYPE h histogram\nh_bucket{le=\"0.5\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n",
+    };
+    static const char *const bad[] = {
+        "# TYPE a counter\na 1",                                     /* no final newline */
+        "a 1\n",                                                     /* no # TYPE */
+        "# TYPE a counter\na -1\n",                                 /* negative counter */
+        "# TYPE a gauge\na one\n",                                  /* bad value */
+        "# TYPE a gauge\na 0x10\n",                                 /* hex is not a float here */
+        "# TYPE a gauge\na inf\n",                                  /* +Inf is spelled +Inf */
+        "# TYPE a gauge\na{x=\"1\",} 1\n",                        /* trailing comma */
+        "# TYPE a gauge\na{x=\"1\",x=\"2\"} 1\n",               /* repeated label */
+        "# TYPE a gauge\na{x=\"\\t\"} 1\n",                     /* bad escape */
+        "# TYPE a gauge\na{x=1} 1\n",                               /* unquoted */
+        "# TYPE a gauge\na{x=\"1\"}1\n",                          /* no blank */
+        "# TYPE a gauge\na 1 2 3\n",                                /* trailing text */
+        "# TYPE a gauge\na 1\na 2\n",                              /* the same series twice */
+        "# TYPE a gauge\n# TYPE a gauge\na 1\n",                   /* second TYPE */
+        "# TYPE a gauge\n# TYPE b gauge\nb 1\na 1\n",             /* not contiguous */
+        "# TYPE a gauge\na 1\n# TYPE a gauge\n",                   /* TYPE after samples */
+        "# TYPE a sometype\na 1\n",                                 /* unknown type */
+        "# TYPE 9a gauge\n",                                         /* bad name */
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 3\n",
+        "# TYPE h histogram\nh_bucket{le=\"2\"} 1\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",          /* no +Inf */
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n",                /* no _sum */
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1.5\nh_sum 1\nh_count 1.5\n",  /* fractional count */
+        "# TYPE h histogram\nh 1\n",                                                 /* no suffix */
+        "# TYPE h histogram\nh_bucket 1\nh_sum 1\nh_count 1\n",                    /* bucket without le */
+    };
+    char why[200];
+    prom_doc d;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        why[0] = 0;
+        if (prom_parse(&d, good[i], why, sizeof why) != 0) test_fail(__FILE__, __LINE__, "good[%zu]: %s", i, why);
+        else prom_free(&d);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why[0] = 0;
+        if (prom_parse(&d, bad[i], why, sizeof why) == 0) {
+            test_fail(__FILE__, __LINE__, "bad[%zu] parsed", i);
+            prom_free(&d);
+        }
+        CHECK(why[0] != 0);
+    }
+    REQUIRE(prom_parse(&d, good[1], why, sizeof why) == 0);
+    CHECK(prom_value(&d, "a_total", "x=\"y\"", -1) == 2500);
+    CHECK(prom_value(&d, "a_total", NULL, -1) == 1);
+    CHECK(prom_value(&d, "b", NULL, -1) == -1);
+    prom_free(&d);
 }
 
 /* ---- settings ------------------------------------------------------------ */
@@ -434,7 +559,7 @@ static void test_http_server(void)
 }
 
 static const struct test_case cases[] = {
-    TEST(log_lines), TEST(metrics_text), TEST(settings), TEST(files_and_secrets), TEST(db_migrations), TEST(http_server),
+    TEST(log_lines), TEST(metrics_text), TEST(metrics_numbers), TEST(prom_reader), TEST(settings), TEST(files_and_secrets), TEST(db_migrations), TEST(http_server),
 };
 
 int main(int argc, char **argv)
