@@ -194,29 +194,6 @@ static void stop_process(pid_t pid, const char *exe)
     waitpid(pid, NULL, 0);
 }
 
-static int port_free(unsigned port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-    if (fd >= 0) close(fd);
-    return ok;
-}
-
-/* A port the kernel considers free now (bound to 0, then released). */
-static unsigned free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof sa;
-    unsigned port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-        port = ntohs(sa.sin_port);
-    if (fd >= 0) close(fd);
-    return port;
-}
-
 static size_t discard(char *p, size_t size, size_t n, void *user)
 {
     (void)p;
@@ -397,7 +374,7 @@ static devnet_err start_anvil(up_ctx *c, char *detail)
 static devnet_err make_keys(up_ctx *c, char *detail)
 {
     if (eth_key_generate(&c->aggregator) != ETH_OK) return fail(detail, DEVNET_ERR_IO, "no randomness for keys");
-    c->aggregator_port = free_port();
+    c->aggregator_port = svc_port_pick();
     for (unsigned i = 0; i < c->o->operators; i++) {
         operator_keys *k = &c->ops[i];
         snprintf(k->name, sizeof k->name, "operator-%u", i + 1);
@@ -407,7 +384,7 @@ static devnet_err make_keys(up_ctx *c, char *detail)
             return fail(detail, DEVNET_ERR_IO, "no randomness for keys");
         bn254_bls_pubkey_g2(&pk, &k->bls);
         bn254_g2_to_bytes(k->g2, &pk);
-        k->port = free_port();
+        k->port = svc_port_pick();
         if (mkdirs(k->dir, 0700) || write_operator_keys(k, detail)) return DEVNET_ERR_IO;
     }
     return DEVNET_OK;
@@ -636,7 +613,7 @@ devnet_err devnet_up(const char *home, const char *root, const char *bin_dir, co
     if (running)
         return fail(detail, DEVNET_ERR_RUNNING, "a devnet runs from %s: `faas-devnet down` first (or another FAAS_HOME)",
                     home);
-    if (!port_free(o.port))
+    if (!svc_port_free(o.port))
         return fail(detail, DEVNET_ERR_PORT, "port %u is in use (choose another with --port)", o.port);
 
     up_ctx *c = calloc(1, sizeof *c);
