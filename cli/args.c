@@ -100,6 +100,8 @@ static const struct flag_spec flags[CLI_FLAG__COUNT] = {
     [CLI_FLAG_LOCAL] = { "local", NULL, 0, NULL, CMD(CLI_CMD_INVOKE), NULL, "Run locally (required)" },
     [CLI_FLAG_FROM_BLOCK] = { "from-block", NULL, 0, "N", CMD(CLI_CMD_LIST), NULL,
         "First block to look for registrations in (default 0)" },
+    [CLI_FLAG_AGGREGATOR_URL] = { "aggregator-url", NULL, 0, "URL", CMD(CLI_CMD_CALL) | CMD(CLI_CMD_TASK) | CMD(CLI_CMD_CONFIG),
+        "FAAS_AGGREGATOR_URL", "Aggregator status API, asked why a task failed or expired (faas-devnet sets it)" },
 };
 
 const char *cli_cmd_name(cli_cmd cmd)
@@ -271,7 +273,7 @@ void cli_args_usage(FILE *f, cli_cmd cmd)
         print_flags(f, ALL_CMDS, 1);
         fputs("\nFlags win over the environment, the environment over the config file.\n"
               "Exit status: 0 success, 1 error, 2 invalid command line, 3 the function returned\n"
-              "an error, 4 timed out or task expired.\n\n"
+              "an error, 4 no verified result (timed out, task expired or failed).\n\n"
               "Examples:\n"
               "  export FAAS_PRIVATE_KEY=0x…\n"
               "  faas-cli deploy-function ./my-function\n"

@@ -96,24 +96,12 @@ static int run(struct clirun *r, const char *const *args, const char *const *ext
     return clirun(r, args, env, NULL, 0, NULL);
 }
 
-/* The value after "prefix" on its line, copied into buf. */
-static const char *value_of(const char *text, const char *prefix, char *buf, size_t cap)
-{
-    char line[512];
-    if (!clirun_line(text, prefix, line, sizeof line)) return NULL;
-    size_t n = strlen(line + strlen(prefix));
-    if (n >= cap) n = cap - 1;
-    memcpy(buf, line + strlen(prefix), n);
-    buf[n] = 0;
-    return buf;
-}
-
 static void package_id(const char *dir, char id[67])
 {
     const char *args[] = { "package", "--output", "/dev/null", dir, NULL };
     struct clirun r;
     id[0] = 0;
-    if (run(&r, args, NULL) == 0) value_of(r.out, "Function ID: ", id, 67);
+    if (run(&r, args, NULL) == 0) clirun_value(r.out, "Function ID: ", id, 67);
     clirun_free(&r);
 }
 
@@ -133,18 +121,14 @@ static void test_deploy_on_chain_prints_the_seed_lines(void)
                                          "Using chain ID: 31337", "Transaction sent: 0x", "Waiting for confirmation...",
                                          "Function registered successfully!", "Function ID: ", "Gas used: ",
                                          "Gas price: ", "Transaction cost: " };
-    const char *p = r.out;
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        const char *hit = p ? strstr(p, order[i]) : NULL;
-        if (!hit) test_fail(__FILE__, __LINE__, "missing or out of order: %s", order[i]);
-        p = hit ? hit + 1 : p;
-    }
-    CHECK_STR(value_of(r.out, "Function ID: ", buf, sizeof buf), id);
+    const char *missing = clirun_missing(r.out, order, sizeof order / sizeof order[0]);
+    if (missing) test_fail(__FILE__, __LINE__, "missing or out of order: %s", missing);
+    CHECK_STR(clirun_value(r.out, "Function ID: ", buf, sizeof buf), id);
 
     /* cast reads the same facts from the node. */
     char tx[80], gas[40];
-    REQUIRE(value_of(r.out, "Transaction sent: ", tx, sizeof tx));
-    value_of(r.out, "Gas used: ", gas, sizeof gas);
+    REQUIRE(clirun_value(r.out, "Transaction sent: ", tx, sizeof tx));
+    clirun_value(r.out, "Gas used: ", gas, sizeof gas);
     snprintf(cmd, sizeof cmd, "cast receipt --rpc-url %s %s gasUsed", anvil.rpc_url, tx);
     char *cast_gas = sh(cmd);
     REQUIRE(cast_gas);
@@ -157,9 +141,9 @@ static void test_deploy_on_chain_prints_the_seed_lines(void)
     CHECK_STR(exists, "true\n");
     free(exists);
     /* "Gas price: N.NN gwei", "Transaction cost: N.NNNNNN ETH". */
-    value_of(r.out, "Gas price: ", buf, sizeof buf);
+    clirun_value(r.out, "Gas price: ", buf, sizeof buf);
     CHECK(strlen(buf) > 8 && strcmp(buf + strlen(buf) - 5, " gwei") == 0 && buf[strlen(buf) - 8] == '.');
-    value_of(r.out, "Transaction cost: ", buf, sizeof buf);
+    clirun_value(r.out, "Transaction cost: ", buf, sizeof buf);
     CHECK(strlen(buf) > 11 && strcmp(buf + strlen(buf) - 4, " ETH") == 0 && buf[strlen(buf) - 11] == '.');
     clirun_free(&r);
 
@@ -235,14 +219,9 @@ static void test_get_and_list(void)
 
 static void test_deploy_to_s3(void)
 {
-    int port = test_free_port();
-    char port_s[16], endpoint[64], *data = clirun_tmpdir();
-    snprintf(port_s, sizeof port_s, "%d", port);
-    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", port);
-    char *argv[] = { "s3rver", "--silent", "-a", "127.0.0.1", "-p", port_s, "-d", data, "--configure-bucket", "fns",
-                     NULL };
-    pid_t pid = test_spawn(argv, "/dev/null");
-    REQUIRE(test_wait_port(port, 15000) == 0);
+    char endpoint[64], *data = clirun_tmpdir();
+    pid_t pid = clirun_s3rver_start(data, "fns", endpoint, sizeof endpoint);
+    REQUIRE(pid > 0);
 
     char *dir = make_fn("s3"), id[67], want[512], url[256];
     package_id(dir, id);
