@@ -388,9 +388,9 @@ static void print_signers(cli_chain *ch, const json_t *task, const char *cert_he
     json_decref(dec);
 }
 
-/* The block a task was created in: the one stamped with its creation time
- * (block timestamps only grow), found by bisection over [0, head]; the
- * first block stamped later when none is (0 when none). */
+/* The first block stamped at ts or later, found by bisection over [0, head]
+ * (block timestamps only grow); head + 1 when there is none. A task was
+ * created in the block stamped with its creation time. */
 static cli_err first_block_at(cli_chain *ch, uint64_t ts, uint64_t head, uint64_t *out, cli_diag *d)
 {
     uint64_t lo = 0, hi = head + 1; /* the answer is in [lo, hi]; hi = head + 1: none */

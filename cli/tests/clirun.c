@@ -204,6 +204,23 @@ const char *clirun_value(const char *text, const char *prefix, char *buf, size_t
     return buf;
 }
 
+/* Replaces each "{name}" of tmpl by its value (names[i] -> values[i]). */
+void clirun_expand(char *out, size_t cap, const char *tmpl, const char *const *names, const char *const *values)
+{
+    size_t n = 0;
+    while (*tmpl && n + 1 < cap) {
+        size_t k = 0;
+        while (names[k] && strncmp(tmpl, names[k], strlen(names[k])) != 0) k++;
+        if (names[k]) {
+            n += (size_t)snprintf(out + n, cap - n, "%s", values[k]);
+            tmpl += strlen(names[k]);
+        } else {
+            out[n++] = *tmpl++;
+        }
+    }
+    out[n < cap ? n : cap - 1] = 0;
+}
+
 int clirun_err_line(const struct clirun *r, const char *prefix)
 {
     return r->err_len > 0 && strchr(r->err, '\n') == r->err + r->err_len - 1 &&

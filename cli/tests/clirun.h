@@ -46,6 +46,9 @@ int clirun_write(const char *dir, const char *name, const char *content);
 const char *clirun_line(const char *text, const char *prefix, char *buf, size_t cap);
 /* What follows prefix on that line (copied into buf), or NULL. */
 const char *clirun_value(const char *text, const char *prefix, char *buf, size_t cap);
+/* tmpl with each "{name}" in it replaced by its value (names NULL-terminated,
+ * names[i] -> values[i]), into out (cap bytes, cut to fit). */
+void clirun_expand(char *out, size_t cap, const char *tmpl, const char *const *names, const char *const *values);
 /* 1 when stderr is exactly one line, starting with prefix. */
 int clirun_err_line(const struct clirun *r, const char *prefix);
 /* NULL when lines starting with each of the n prefixes appear in text in

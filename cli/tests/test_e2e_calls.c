@@ -3,7 +3,8 @@
  * function byte for byte; the same directory deployed twice (one id, no
  * second transaction); --json documents of deploy and call checked against
  * the chain; `task` after a call (verified, result, signers as the
- * certificate on chain says); a call that outlives --timeout; and `invoke
+ * certificate on chain says); a call that outlives --timeout; a caller
+ * with no ether; and `invoke
  * --local` running in the operators' sandbox, with the network's result. */
 #include "clirun.h"
 #include "e2e.h"
@@ -278,6 +279,28 @@ static void test_call_timeout(void)
     clirun_free(&r);
 }
 
+/* A caller whose account holds no ether (the key 0x0101…01): one line,
+ * status 1, and the function is not called. */
+static void test_call_insufficient_funds(void)
+{
+    setup();
+    REQUIRE(up == 1);
+    char dir[600], id[67];
+    write_fn(dir, sizeof dir, "unpaid", "javascript", "exports.handler = async (i) => ({ unpaid: i });\n");
+    REQUIRE(clirun_deploy(net.home, NULL, NULL, dir, id) == 0);
+    static const char *const poor[] = {
+        "FAAS_PRIVATE_KEY=0x0101010101010101010101010101010101010101010101010101010101010101", NULL
+    };
+    const char *args[] = { "call-function", "--function-id", id, "\"x\"", NULL };
+    struct clirun r;
+    REQUIRE(clirun_home(&r, net.home, args, poor, NULL, 0) == 0);
+    CHECK_INT(r.status, 1);
+    CHECK_STR(r.err, "Error: insufficient funds: 0x1a642f0E3c3aF545E7AcBD38b07251B3990914F1 (balance 0 ETH) cannot "
+                     "pay for sending callFunction\n");
+    CHECK(strstr(r.out, "Task ID") == NULL);
+    clirun_free(&r);
+}
+
 /* What a function sees of its machine: process, host name, files, network,
  * environment. In the operators' sandbox: pid 1, no host file, no network. */
 #define PROBE_JS                                                                                                    \
@@ -356,6 +379,7 @@ static const struct test_case cases[] = {
     TEST(json_documents),
     TEST(task_after_call),
     TEST(call_timeout),
+    TEST(call_insufficient_funds),
     TEST(invoke_local_is_the_operators_sandbox),
     TEST(zz_down),
 };
