@@ -314,12 +314,14 @@ static void test_errors(void)
         { { "deploy-function", "{dir}" }, "FAAS_PRIVATE_KEY", 1,
           "Error: no private key: set FAAS_PRIVATE_KEY, or pass --private-key-file <file> or --private-key <hex>\n" },
         { { "deploy-function", "{dir}" }, "FAAS_PRIVATE_KEY=0x1234", 1,
-          "Error: invalid private key from FAAS_PRIVATE_KEY: expected 32 bytes as 64 hex digits (0x prefix optional)\n" },
+          "Error: invalid private key from FAAS_PRIVATE_KEY: expected 32 bytes as 64 hex digits (0x prefix "
+          "optional)\n" },
         { { "call-function", "--function-id", "{id}", "x" }, "FAAS_PRIVATE_KEY=not hex at all", 1,
-          "Error: invalid private key from FAAS_PRIVATE_KEY: expected 32 bytes as 64 hex digits (0x prefix optional)\n" },
+          "Error: invalid private key from FAAS_PRIVATE_KEY: expected 32 bytes as 64 hex digits (0x prefix "
+          "optional)\n" },
         { { "deploy-function", "{dir}" }, "FAAS_ADDRESS", 1,
-          "Error: no FaaS contract address: pass --faas-address or set FAAS_ADDRESS, or start the devnet (faas-devnet up "
-          "writes it to the config file)\n" },
+          "Error: no FaaS contract address: pass --faas-address or set FAAS_ADDRESS, or start the devnet "
+          "(faas-devnet up writes it to the config file)\n" },
         { { "deploy-function", "{dir}" }, "{closed}", 1, UNREACHABLE },
         { { "call-function", "--function-id", "{id}", "x" }, "{closed}", 1, UNREACHABLE },
         { { "deploy-function", "{dir}" }, POOR_KEY, 1,

@@ -253,7 +253,10 @@ static void test_call_timeout(void)
     REQUIRE(up == 1);
     char dir[600], id[67];
     write_fn(dir, sizeof dir, "slow", "javascript",
-             "exports.handler = async (i) => { await new Promise((r) => setTimeout(r, 3000)); return { slept: i }; };\n");
+             "exports.handler = async (i) => {\n"
+             "  await new Promise((r) => setTimeout(r, 3000));\n"
+             "  return { slept: i };\n"
+             "};\n");
     REQUIRE(clirun_deploy(net.home, NULL, NULL, dir, id) == 0);
     const char *more[] = { "--timeout", "1", "\"zzz\"", NULL };
     struct clirun r;

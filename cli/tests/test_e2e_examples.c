@@ -43,8 +43,9 @@ static void check_seed_lines(const struct clirun *r, const char *id, int failed)
     char calling[100], ws[100];
     snprintf(calling, sizeof calling, "Calling function: %s", id);
     snprintf(ws, sizeof ws, "Connected to WebSocket RPC: %s", net.ws_url);
-    const char *order[] = { calling, "Arguments: ", "Transaction sent: 0x", "Waiting for confirmation...", "Task ID: 0x",
-                            "Gas used: ", "Gas price: ", "Transaction cost: ", ws, "Listening for TaskVerified event...",
+    const char *order[] = { calling, "Arguments: ", "Transaction sent: 0x", "Waiting for confirmation...",
+                            "Task ID: 0x", "Gas used: ", "Gas price: ", "Transaction cost: ", ws,
+                            "Listening for TaskVerified event...",
                             "Subscribed to TaskVerified events for task 0x",
                             failed ? "Task completed: the function returned an error." : "Task completed successfully!",
                             "Event found in block ", failed ? "Function Error: " : "Function Result:" };
@@ -68,7 +69,8 @@ static json_t *call_example(const char *name, const char *input, int status, jso
     }
     const char *args[] = { "call-function", "--function-id", id, input, NULL };
     if (clirun_home(r, net.home, args, NULL, NULL, 0) != 0) return NULL;
-    if (r->status != status) test_fail(__FILE__, __LINE__, "%s %s: status %d: %s%s", name, input, r->status, r->out, r->err);
+    if (r->status != status)
+        test_fail(__FILE__, __LINE__, "%s %s: status %d: %s%s", name, input, r->status, r->out, r->err);
     check_seed_lines(r, id, status == 3);
     char want[256], line[256];
     snprintf(want, sizeof want, "Arguments: %s", input);
@@ -103,7 +105,8 @@ static void block_iso(const char *tx, char iso[40])
     iso[0] = 0;
     if (eth_rpc_call(net.rpc, &rc, "eth_getTransactionReceipt", json_pack("[s]", tx)) != ETH_OK ||
         eth_json_quantity(&num, json_object_get(rc, "blockNumber")) != ETH_OK ||
-        eth_rpc_call(net.rpc, &b, "eth_getBlockByNumber", json_pack("[o,b]", eth_json_from_quantity(num), 0)) != ETH_OK ||
+        eth_rpc_call(net.rpc, &b, "eth_getBlockByNumber", json_pack("[o,b]", eth_json_from_quantity(num), 0)) !=
+            ETH_OK ||
         eth_json_quantity(&ts, json_object_get(b, "timestamp")) != ETH_OK) {
         test_fail(__FILE__, __LINE__, "cannot read the block of %s", tx);
     } else {

@@ -1,9 +1,10 @@
 /* test_e2e_s3.c - faas-cli with S3 on a devnet of its own (3 operators at
  * 2/3 of stake, task SLA 8 s): a function uploaded to a real S3-protocol
- * server (s3rver) and registered with its URL and hash is called; an object
- * replaced after upload is refused by the operators (its hash is not the
- * function id) and call-function says so at once, in one line, with a
- * non-zero status; S3 refusing the signature (an independent SigV4
+ * server (s3rver) and registered with its URL and hash is called (and
+ * replacing it afterwards changes nothing: operators keep the bundle its id
+ * names); an object replaced after upload, before any call, is refused by
+ * the operators (its hash is not the function id) and call-function says so
+ * at once, in one line, with a non-zero status; S3 refusing the signature (an independent SigV4
  * verifier) stops the deploy before any transaction; and a task that
  * expires (two operators stopped) is reported with the aggregator's reason. */
 #include "cli.h"
@@ -30,17 +31,9 @@ static void setup(void)
     up = -1;
     if (e2e_up(&net, "--task-sla 8") != 0) return;
     snprintf(s3_data, sizeof s3_data, "%s/s3", net.home);
-    if (mkdir(s3_data, 0700) == 0 && (s3rver = clirun_s3rver_start(s3_data, "fns", s3_endpoint, sizeof s3_endpoint)) > 0)
-        up = 1;
-}
-
-/* A JS function directory under the devnet's home. */
-static void write_fn(char *dir, size_t cap, const char *name, const char *js)
-{
-    snprintf(dir, cap, "%s/%s", net.home, name);
-    if (mkdir(dir, 0755) != 0 || clirun_write(dir, "manifest.json", "{\"runtime\": \"javascript\"}\n") != 0 ||
-        clirun_write(dir, "index.js", js) != 0)
-        test_fail(__FILE__, __LINE__, "cannot write %s", dir);
+    if (mkdir(s3_data, 0700) == 0)
+        s3rver = clirun_s3rver_start(s3_data, "fns", s3_endpoint, sizeof s3_endpoint);
+    if (s3rver > 0) up = 1;
 }
 
 /* deploy-function --s3-base-url s3://fns/functions/ --s3-endpoint ep dir. */
@@ -102,12 +95,29 @@ static void object_url(char *out, size_t cap, const char *ep, const char *id)
     snprintf(out, cap, "%s/fns/functions/%s.tar.gz", ep, id);
 }
 
+/* A valid bundle of another function, the bytes an attacker with write
+ * access to the bucket would put there. */
+static void put_impostor(const char *url, const char *name)
+{
+    char dir[600];
+    uint8_t *tar, impostor_id[32];
+    size_t n;
+    REQUIRE(e2e_write_js(&net, name, "exports.handler = async () => ({ owned: true });\n", dir, sizeof dir) == 0);
+    REQUIRE(e2e_pack_dir(dir, &tar, &n, impostor_id) == 0);
+    cli_aws_creds c = { strdup("S3RVER"), strdup("S3RVER"), NULL, strdup("us-east-1"), "test" };
+    cli_diag d = { 0 };
+    CHECK_INT(cli_s3_put(url, &c, tar, n, "application/gzip", &d), CLI_OK);
+    cli_aws_creds_free(&c);
+    free(tar);
+}
+
 static void test_s3_deploy_and_call(void)
 {
     setup();
     REQUIRE(up == 1);
     char dir[600], id[67], url[256], want[400], line[400];
-    write_fn(dir, sizeof dir, "s3-fn", "exports.handler = async (input) => ({ from: 's3', input });\n");
+    REQUIRE(e2e_write_js(&net, "s3-fn", "exports.handler = async (input) => ({ from: 's3', input });\n",
+                         dir, sizeof dir) == 0);
     struct clirun r;
     REQUIRE(deploy_s3(&r, dir, s3_endpoint, s3_creds) == 0);
     CHECK_INT(r.status, 0);
@@ -138,22 +148,16 @@ static void test_s3_deploy_and_call(void)
     snprintf(want, sizeof want, "Bundle URL: %s", url);
     CHECK_STR(clirun_line(r.out, "Bundle URL: ", line, sizeof line), want);
     clirun_free(&r);
-}
 
-/* A valid bundle of another function, the bytes an attacker with write
- * access to the bucket would put there. */
-static void put_impostor(const char *url)
-{
-    char dir[600];
-    uint8_t *tar, impostor_id[32];
-    size_t n;
-    write_fn(dir, sizeof dir, "impostor", "exports.handler = async () => ({ owned: true });\n");
-    REQUIRE(e2e_pack_dir(dir, &tar, &n, impostor_id) == 0);
-    cli_aws_creds c = { strdup("S3RVER"), strdup("S3RVER"), NULL, strdup("us-east-1"), "test" };
-    cli_diag d = { 0 };
-    CHECK_INT(cli_s3_put(url, &c, tar, n, "application/gzip", &d), CLI_OK);
-    cli_aws_creds_free(&c);
-    free(tar);
+    /* Replaced once the operators hold the verified bundle: they keep
+     * running what the id names (their caches are content-addressed). */
+    put_impostor(url, "impostor-late");
+    REQUIRE(call(&r, id, "\"again\"") == 0);
+    CHECK_INT(r.status, 0);
+    got = clirun_result(r.out);
+    CHECK_STR(json_string_value(json_object_get(got, "input")), "again");
+    json_decref(got);
+    clirun_free(&r);
 }
 
 /* The object replaced after upload, before any operator fetched it: every
@@ -164,20 +168,23 @@ static void test_tampered_bundle_refused(void)
     setup();
     REQUIRE(up == 1);
     char dir[600], id[67], url[256];
-    write_fn(dir, sizeof dir, "tampered", "exports.handler = async (input) => ({ honest: input });\n");
+    REQUIRE(e2e_write_js(&net, "tampered", "exports.handler = async (input) => ({ honest: input });\n",
+                         dir, sizeof dir) == 0);
     struct clirun r;
     REQUIRE(deploy_s3(&r, dir, s3_endpoint, s3_creds) == 0);
     CHECK_INT(r.status, 0);
     REQUIRE(clirun_value(r.out, "Function ID: ", id, sizeof id));
     clirun_free(&r);
     object_url(url, sizeof url, s3_endpoint, id);
-    put_impostor(url);
+    put_impostor(url, "impostor");
 
     double t0 = now_ms();
     char task_hex[80];
     call_without_result(id, "\"anyone there?\"",
-                        "failed before any result was verified: threshold cannot be met: no valid answer (threshold 2); 0x",
-                        ": HTTP 422 function_unavailable: bundle rejected: its keccak-256 is not the function id", task_hex);
+                        "failed before any result was verified: threshold cannot be met: no valid answer "
+                        "(threshold 2); 0x",
+                        ": HTTP 422 function_unavailable: bundle rejected: its keccak-256 is not the function id",
+                        task_hex);
     CHECK(now_ms() - t0 < 8000); /* not a timeout, not the deadline */
     task_without_result(task_hex, "Aggregator: failed: threshold cannot be met: ",
                         "failed before any result was verified");
@@ -192,7 +199,8 @@ static void test_s3_signature_denied(void)
     char ep[64], dir[600], id[67], url[256], want[600];
     pid_t verifier = clirun_sigv4_start("AKIDFAAS", "the-right-secret", ep, sizeof ep);
     REQUIRE(verifier > 0);
-    write_fn(dir, sizeof dir, "denied", "exports.handler = async (input) => ({ denied: input });\n");
+    REQUIRE(e2e_write_js(&net, "denied", "exports.handler = async (input) => ({ denied: input });\n",
+                         dir, sizeof dir) == 0);
     static const char *const wrong[] = { "AWS_ACCESS_KEY_ID=AKIDFAAS", "AWS_SECRET_ACCESS_KEY=a-wrong-secret",
                                          "AWS_REGION=us-east-1", "AWS_PROFILE", "HOME=/nonexistent", NULL };
     json_t *nonce0 = NULL;
@@ -234,7 +242,8 @@ static void test_zz_expired(void)
     setup();
     REQUIRE(up == 1);
     char dir[600], id[67], a2[43], a3[43];
-    write_fn(dir, sizeof dir, "lonely", "exports.handler = async (input) => ({ lonely: input });\n");
+    REQUIRE(e2e_write_js(&net, "lonely", "exports.handler = async (input) => ({ lonely: input });\n",
+                         dir, sizeof dir) == 0);
     REQUIRE(clirun_deploy(net.home, NULL, NULL, dir, id) == 0);
     e2e_kill(&net, "operator-2", SIGTERM);
     e2e_kill(&net, "operator-3", SIGTERM);

@@ -174,7 +174,8 @@ static void test_not_root_says_so(void)
     if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) return; /* cannot drop root here */
     char cmd[8400];
     snprintf(cmd, sizeof cmd,
-             "cd /tmp && /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups '%s/faas-cli' invoke --local --json "
+             "cd /tmp && /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups '%s/faas-cli' invoke --local "
+             "--json "
              "'%s/examples/js-error' '{\"name\": \"Ann\"}' 2>&1",
              test_bin_dir(), test_root());
     FILE *p = popen(cmd, "r");

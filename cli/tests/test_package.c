@@ -578,7 +578,8 @@ static void test_directory_errors_through_the_cli(void)
         if (bad[i].deps_name && r.err_len > 1)
             for (const char *p = r.err; p < r.err + r.err_len - 1; p++)
                 if (*p == '\n') last = p + 1;
-        if (r.status != 1 || fnmatch(want, last, 0) != 0) test_fail(__FILE__, __LINE__, "case %zu: %d %s", i, r.status, r.err);
+        if (r.status != 1 || fnmatch(want, last, 0) != 0)
+            test_fail(__FILE__, __LINE__, "case %zu: %d %s", i, r.status, r.err);
         CHECK(strstr(r.out, "Tarball size") == NULL);
         clirun_free(&r);
         drop(dir);
