@@ -562,9 +562,11 @@ static devnet_err write_cli_config(up_ctx *c, char *detail)
     const char *key0 = json_string_value(json_array_get(json_object_get(c->anvil, "private_keys"), 0));
     if (!key0 || write_text(pathf(p, "%s/dev-key", c->dir), key0, 0600))
         return fail(detail, DEVNET_ERR_IO, "cannot write %s", p);
-    json_t *doc = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "rpc_url", c->rpc_url, "ws_url", c->ws_url, "chain_id",
+    char agg_url[64];
+    snprintf(agg_url, sizeof agg_url, "http://127.0.0.1:%u", c->aggregator_port);
+    json_t *doc = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "rpc_url", c->rpc_url, "ws_url", c->ws_url, "chain_id",
                             (json_int_t)c->chain_id, "faas_address", dep(c, "faas"), "taskmailbox_address",
-                            dep(c, "taskMailbox"), "private_key_file", "devnet/dev-key");
+                            dep(c, "taskMailbox"), "aggregator_url", agg_url, "private_key_file", "devnet/dev-key");
     int bad = write_json(pathf(p, "%s/config.json", c->home), doc, 0644);
     json_decref(doc);
     return bad ? fail(detail, DEVNET_ERR_IO, "cannot write %s", p) : DEVNET_OK;
