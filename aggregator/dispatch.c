@@ -5,7 +5,9 @@
  * signatures are verified in one batch check (each alone only when that
  * fails), the certificate is built and handed to the submitter.
  * Executors that fail are retried with backoff until the task's deadline,
- * when the task expires with the reason. Hourglass §4.4-§4.6. */
+ * when the task expires with the reason; a task whose threshold no result
+ * can reach any more (every other executor refused for good) fails at once,
+ * with the reason. Hourglass §4.4-§4.6. */
 #include "agg_internal.h"
 
 #include "bn254.h"
@@ -515,6 +517,59 @@ static int certify(dispatcher *d, job *j, size_t g)
     return 1;
 }
 
+/* Whether some result may still reach the threshold: the heaviest group
+ * plus every operator that has neither answered nor refused for good
+ * (answers never move between groups). */
+static int threshold_reachable(job *j)
+{
+    eth_u256 sum = { 0 };
+    for (size_t i = 0; i < j->table->t.n; i++)
+        if (j->ops[i].state != OP_ANSWERED && j->ops[i].state != OP_FAILED)
+            eth_u256_add(&sum, &sum, &j->table->t.ops[i].weight); /* no overflow: agg_table_init summed them all */
+    const eth_u256 *best = NULL;
+    for (size_t g = 0; g < agg_quorum_groups(j->q); g++)
+        if (!best || eth_u256_cmp(agg_quorum_weight(j->q, g), best) > 0) best = agg_quorum_weight(j->q, g);
+    if (best) eth_u256_add(&sum, &sum, best);
+    return eth_u256_cmp(&sum, agg_quorum_threshold(j->q)) >= 0;
+}
+
+static const char *op_said(const op_slot *o) { return *o->error ? o->error : "no answer"; }
+
+/* The reason a task ended without a certificate (`what` happened): the
+ * best group and what each other operator said (operators that said the
+ * same are listed together). */
+static void failure_reason(job *j, const char *what, char *out, size_t n)
+{
+    size_t best = 0, len;
+    int have = 0;
+    for (size_t g = 0; g < agg_quorum_groups(j->q); g++) {
+        if (!have || eth_u256_cmp(agg_quorum_weight(j->q, g), agg_quorum_weight(j->q, best)) > 0) best = g;
+        have = 1;
+    }
+    if (have) {
+        len = (size_t)snprintf(out, n, "%s: best result ", what);
+        describe_group(j, best, out + len, n - len);
+    } else {
+        char thr[79];
+        len = (size_t)snprintf(out, n, "%s: no valid answer (threshold %s)", what,
+                               eth_u256_to_dec(thr, agg_quorum_threshold(j->q)));
+    }
+    for (size_t i = 0; i < j->table->t.n; i++) {
+        if (j->ops[i].state == OP_ANSWERED) continue;
+        size_t first = 0;
+        while (j->ops[first].state == OP_ANSWERED || strcmp(op_said(&j->ops[first]), op_said(&j->ops[i])) != 0) first++;
+        if (first < i) continue; /* listed with an earlier operator */
+        for (size_t k = i; k < j->table->t.n; k++) {
+            if (j->ops[k].state == OP_ANSWERED || strcmp(op_said(&j->ops[k]), op_said(&j->ops[i])) != 0) continue;
+            char who[43];
+            len = strlen(out);
+            snprintf(out + len, n - len, "%s%s", k == i ? "; " : ", ", eth_address_to_hex(who, &j->table->t.ops[k].address));
+        }
+        len = strlen(out);
+        snprintf(out + len, n - len, ": %s", op_said(&j->ops[i]));
+    }
+}
+
 /* A finished transfer. Returns 1 when its job is done. */
 static int on_done(dispatcher *d, op_slot *o, CURLcode cc)
 {
@@ -537,33 +592,17 @@ static int on_done(dispatcher *d, op_slot *o, CURLcode cc)
     long g = status == 200 && cc == CURLE_OK ? accept_answer(d, j, o, &reached) : -1;
     op_cancel(d, o);
     if (o->state != OP_ANSWERED && o->state != OP_WAIT && o->state != OP_FAILED) o->state = OP_FAILED;
-    return g >= 0 && reached ? certify(d, j, (size_t)g) : 0;
-}
-
-/* The reason a task expired: the best group and what each other operator said. */
-static void expiry_reason(job *j, char *out, size_t n)
-{
-    size_t best = 0, len;
-    int have = 0;
-    for (size_t g = 0; g < agg_quorum_groups(j->q); g++) {
-        if (!have || eth_u256_cmp(agg_quorum_weight(j->q, g), agg_quorum_weight(j->q, best)) > 0) best = g;
-        have = 1;
+    if (g >= 0 && reached && certify(d, j, (size_t)g)) return 1;
+    /* Refusals are final (a bundle that fails its hash, a task the executor
+     * will not run): once no result can reach the threshold any more, the
+     * task fails now, with the reason, rather than at its deadline. */
+    if (!threshold_reachable(j)) {
+        char reason[1024];
+        failure_reason(j, "threshold cannot be met", reason, sizeof reason);
+        job_finish(d, j, AGG_TASK_FAILED, reason);
+        return 1;
     }
-    if (have) {
-        len = (size_t)snprintf(out, n, "threshold not met before the deadline: best result ");
-        describe_group(j, best, out + len, n - len);
-    } else {
-        char thr[79];
-        len = (size_t)snprintf(out, n, "threshold not met before the deadline: no valid answer (threshold %s)",
-                               eth_u256_to_dec(thr, agg_quorum_threshold(j->q)));
-    }
-    for (size_t i = 0; i < j->table->t.n; i++) {
-        len = strlen(out);
-        if (len + 8 >= n || j->ops[i].state == OP_ANSWERED) continue;
-        char who[43];
-        snprintf(out + len, n - len, "; %s: %s", eth_address_to_hex(who, &j->table->t.ops[i].address),
-                 *j->ops[i].error ? j->ops[i].error : "no answer");
-    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -620,7 +659,7 @@ static void service_jobs(dispatcher *d)
          * (EXPIRED is "timestamp > deadline"): give up one second later. */
         if (((int64_t)j->t.deadline + 1) * 1000 <= chain_now) {
             char reason[1024];
-            if (j->started) expiry_reason(j, reason, sizeof reason);
+            if (j->started) failure_reason(j, "threshold not met before the deadline", reason, sizeof reason);
             else snprintf(reason, sizeof reason, "deadline passed before the task could be served");
             job_finish(d, j, AGG_TASK_EXPIRED, reason);
             continue;

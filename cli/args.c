@@ -32,7 +32,10 @@ static const struct cmd_spec commands[CLI_CMD__COUNT] = {
         "Call a deployed function and wait for its verified result",
         "The input is sent as bytes: valid JSON reaches the handler parsed, other UTF-8 as a\n"
         "string, anything else as binary {raw, text, size}. \"-\" reads stdin. The result is\n"
-        "read from the TaskMailbox's TaskVerified event over a WebSocket subscription." },
+        "read from the TaskMailbox's TaskVerified event over a WebSocket subscription.\n"
+        "With the aggregator's status API (--aggregator-url; faas-devnet writes it to the\n"
+        "config), a task the operators refuse (e.g. a bundle that fails its hash) or that\n"
+        "expires is reported at once with the aggregator's reason." },
     [CLI_CMD_CONFIG] = { "config", "[flags]", 0, 0, NULL,
         "Show the RPC endpoints, chain id and contract addresses in use, and where they came from", NULL },
     [CLI_CMD_GET] = { "get-function", "[flags] <function id>", 1, 1, "a function id",
@@ -42,9 +45,12 @@ static const struct cmd_spec commands[CLI_CMD__COUNT] = {
     [CLI_CMD_TASK] = { "task", "[flags] <task id>", 1, 1, "a task id",
         "Show a task: status, result and the operators that signed its certificate", NULL },
     [CLI_CMD_INVOKE] = { "invoke", "--local [flags] <directory> <input> | --input-file <file> | -", 1, 2, "a function directory",
-        "Run a function directory through the performer sandbox locally, with no chain",
+        "Run a function directory in the operators' sandbox locally, with no chain",
         "Like `sam local invoke`: the directory is validated, its dependencies installed and\n"
-        "its bundle run exactly as an operator would run it." },
+        "its bundle run exactly as an operator runs it, in the operators' sandbox (own\n"
+        "namespaces, no network, limits). The sandbox needs root, as bin/performer does;\n"
+        "without root the function runs unsandboxed and a note says so. The performer\n"
+        "logs its warnings to stderr (LOG_LEVEL=info shows more)." },
     [CLI_CMD_HELP] = { "help", "[command]", 0, 1, NULL, "Show help for a command", NULL },
     [CLI_CMD_VERSION] = { "version", "", 0, 0, NULL, "Print the version", NULL },
 };
@@ -94,12 +100,14 @@ static const struct flag_spec flags[CLI_FLAG__COUNT] = {
     [CLI_FLAG_INPUT_FILE] = { "input-file", NULL, 0, "FILE", CMD(CLI_CMD_CALL) | CMD(CLI_CMD_INVOKE), NULL,
         "Read the input bytes from FILE (binary allowed; - for stdin)" },
     [CLI_FLAG_TIMEOUT] = { "timeout", NULL, 0, "SECONDS", CMD(CLI_CMD_CALL) | CMD(CLI_CMD_INVOKE), "FAAS_TIMEOUT",
-        "How long to wait for the result (default 300)" },
+        "How long to wait for the result (default 300; invoke: the function's time limit, default 5)" },
     [CLI_FLAG_NO_WAIT] = { "no-wait", NULL, 0, NULL, CMD(CLI_CMD_CALL), NULL,
         "Print the task id and return without waiting for the result" },
     [CLI_FLAG_LOCAL] = { "local", NULL, 0, NULL, CMD(CLI_CMD_INVOKE), NULL, "Run locally (required)" },
     [CLI_FLAG_FROM_BLOCK] = { "from-block", NULL, 0, "N", CMD(CLI_CMD_LIST), NULL,
         "First block to look for registrations in (default 0)" },
+    [CLI_FLAG_AGGREGATOR_URL] = { "aggregator-url", NULL, 0, "URL", CMD(CLI_CMD_CALL) | CMD(CLI_CMD_TASK) | CMD(CLI_CMD_CONFIG),
+        "FAAS_AGGREGATOR_URL", "Aggregator status API, asked why a task failed or expired (faas-devnet sets it)" },
 };
 
 const char *cli_cmd_name(cli_cmd cmd)
@@ -271,7 +279,7 @@ void cli_args_usage(FILE *f, cli_cmd cmd)
         print_flags(f, ALL_CMDS, 1);
         fputs("\nFlags win over the environment, the environment over the config file.\n"
               "Exit status: 0 success, 1 error, 2 invalid command line, 3 the function returned\n"
-              "an error, 4 timed out or task expired.\n\n"
+              "an error, 4 no verified result (timed out, task expired or failed).\n\n"
               "Examples:\n"
               "  export FAAS_PRIVATE_KEY=0x…\n"
               "  faas-cli deploy-function ./my-function\n"

@@ -28,11 +28,14 @@
  *     "chain_id": 31337,                         checked against the node
  *     "faas_address": "0x…",                     FaaS.sol
  *     "taskmailbox_address": "0x…",              TaskMailbox
+ *     "aggregator_url": "http://127.0.0.1:9000", the aggregator's status API
+ *                                                (why a task failed or expired)
  *     "private_key_file": "dev.key"              a file holding a hex key,
  *                                                relative to the config file
  *   }
  * A URL or chain id from the file applies only while the RPC URL also comes
- * from the file (a --rpc-url elsewhere gets its own derived ws URL).
+ * from the file (a --rpc-url elsewhere gets its own derived ws URL, and no
+ * aggregator URL unless one is given too).
  *
  * Conventions: fallible functions return cli_err (CLI_OK == 0) and, when
  * they fail, write a one-line explanation into a cli_diag supplied by the
@@ -73,14 +76,16 @@ typedef enum {
     CLI_ERR_FUNCTION,   /* the function ran and returned an error (exit status 3) */
     CLI_ERR_TIMEOUT,    /* gave up waiting (exit status 4) */
     CLI_ERR_EXPIRED,    /* the task expired before a result was verified (exit status 4) */
+    CLI_ERR_TASK_FAILED,/* the network gave the task up: no result can be verified (exit status 4) */
     CLI_ERR_NOMEM,      /* out of memory */
     CLI_ERR__COUNT
 } cli_err;
 
 /* Static one-line description of e; never NULL. */
 const char *cli_strerror(cli_err e);
-/* The process exit status for e: 0 ok, 2 usage, 3 function error, 4 timeout
- * or expiry, 1 everything else (documented in --help). */
+/* The process exit status for e: 0 ok, 2 usage, 3 function error, 4 no
+ * verified result (timeout, expiry, task failed), 1 everything else
+ * (documented in --help). */
 int cli_exit_status(cli_err e);
 
 #define CLI_DIAG_MAX 1024
@@ -155,6 +160,7 @@ typedef enum {
     CLI_FLAG_NO_WAIT,
     CLI_FLAG_LOCAL,
     CLI_FLAG_FROM_BLOCK,
+    CLI_FLAG_AGGREGATOR_URL,
     CLI_FLAG__COUNT
 } cli_flag;
 
@@ -212,8 +218,9 @@ typedef struct {
     char *faas_address;         /* owned; NULL when nowhere given */
     char *taskmailbox_address;  /* owned; NULL when nowhere given */
     char *private_key_file;     /* owned; from the config file, resolved against its directory */
+    char *aggregator_url;       /* owned; NULL when nowhere given (no status API to ask) */
     uint64_t chain_id;          /* 0: unknown (not in the config file) */
-    cli_source src_rpc, src_ws, src_faas, src_mailbox, src_chain_id;
+    cli_source src_rpc, src_ws, src_faas, src_mailbox, src_chain_id, src_aggregator;
     char *config_path;          /* owned; the file consulted */
     int config_found;           /* 1: it existed and was read */
 } cli_config;
@@ -225,7 +232,7 @@ char *cli_config_path(const cli_args *a);
 
 /* Resolves every setting with precedence flag > environment > config file >
  * default, and checks that given addresses are 20-byte hex and URLs are
- * http(s):// (rpc) or ws(s):// (ws). A missing config file is fine; a
+ * http(s):// (rpc, aggregator) or ws(s):// (ws). A missing config file is fine; a
  * malformed one is CLI_ERR_CONFIG naming the file and the field. Free c with
  * cli_config_free, also after a failure. */
 cli_err cli_config_load(cli_config *c, const cli_args *a, cli_diag *d);
@@ -363,10 +370,12 @@ char *cli_s3_object_url(const cli_s3_location *loc, const char *key, const char 
 cli_err cli_s3_put(const char *url, const cli_aws_creds *c, const uint8_t *body, size_t n, const char *content_type,
                    cli_diag *d);
 
-/* GETs url without credentials, as operators download a bundle, into out
- * (appended, up to out's cap: CLI_ERR_BUNDLE beyond). HTTP errors are
- * CLI_ERR_S3 with S3's code and message when it sent them. */
-cli_err cli_s3_get(const char *url, eth_buf *out, cli_diag *d);
+/* GETs url (http or https) without credentials, as operators download a
+ * bundle (and as call-function asks the aggregator), into out (appended, up
+ * to out's cap: CLI_ERR_BUNDLE beyond), giving up after timeout_ms (0: ten
+ * minutes). HTTP errors are CLI_ERR_S3 with S3's code and message when it
+ * sent them. */
+cli_err cli_http_get(const char *url, long timeout_ms, eth_buf *out, cli_diag *d);
 
 /* Extracts <Code> and <Message> from an S3 XML error body into code/msg
  * (each cap bytes, NUL-terminated, "" when absent). Never fails. */

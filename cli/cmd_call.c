@@ -3,7 +3,12 @@
  * arrives in the mailbox's TaskVerified event, awaited on a WebSocket log
  * subscription (with eth_getLogs catch-up from the call's block, so an event
  * that lands before the subscription is not missed). And `task`, which
- * reads a task back: status, function, result, certificate signers. */
+ * reads a task back: status, function, result, certificate signers.
+ *
+ * The result only ever comes from the chain. When the aggregator's status
+ * API is known (--aggregator-url, or the devnet's config), it is asked why a
+ * task ends without one: the operators refused it (e.g. a bundle that fails
+ * its hash), or it expired with too few signatures. */
 #include "cli.h"
 
 #include <pthread.h>
@@ -17,6 +22,9 @@
 #define TASK_VERIFIED                                                                                                  \
     "TaskVerified(address indexed aggregator, bytes32 indexed taskHash, address indexed avs, "                        \
     "uint32 executorOperatorSetId, bytes executorCert, bytes result)"
+#define TASK_CREATED                                                                                                   \
+    "TaskCreated(address indexed creator, bytes32 indexed taskHash, address indexed avs, uint32 executorOperatorSetId, " \
+    "uint32 operatorTableReferenceTimestamp, address refundCollector, uint96 avsFee, uint256 taskDeadline, bytes payload)"
 /* ITaskMailboxTypes.Task (getTaskInfo's return), in ABI order. */
 #define TASK_TYPE                                                                                                      \
     "((address,uint96,address,uint96,address,uint32,uint16,uint8,bool,uint32,"                                        \
@@ -29,8 +37,13 @@
 /* How long the WebSocket gets to connect before the call is reported as
  * unable to listen. */
 #define WS_CONNECT_TIMEOUT_MS 10000L
-/* While waiting, the task's status is read this often (to notice expiry). */
-#define STATUS_POLL_MS 2000L
+/* While waiting, the task's status is read this often (to notice expiry,
+ * or the aggregator giving the task up). */
+#define STATUS_POLL_MS 1000L
+/* One question to the aggregator may take this long (it is asked while the
+ * event is awaited), and its answer this many bytes (it quotes the result). */
+#define AGGREGATOR_TIMEOUT_MS 2000L
+#define AGGREGATOR_STATUS_MAX ((size_t)8 << 20)
 
 static const char *const status_names[] = { "None", "Created", "Verified", "Expired" };
 
@@ -99,6 +112,61 @@ static cli_err task_status(cli_chain *ch, const char *task_hex, int *status, cli
     if (!e) *status = atoi(json_string_value(json_array_get(ret, 0)));
     json_decref(ret);
     return e;
+}
+
+/* What the aggregator's status API says of a task. */
+typedef struct {
+    char status[32];            /* "pending", "certified", "submitted", "verified", "expired", "failed" */
+    char reason[CLI_DIAG_MAX / 2];
+} agg_view;
+
+/* GET <aggregator>/v1/tasks/<task>: 1 with *v filled, 0 when no aggregator
+ * URL is configured or it does not answer (which is nobody's failure). */
+static int aggregator_view(const cli_chain *ch, const char *task_hex, agg_view *v)
+{
+    const char *base = ch->cfg.aggregator_url;
+    if (!base) return 0;
+    size_t n = strlen(base);
+    while (n && base[n - 1] == '/') n--;
+    char *url = NULL;
+    eth_buf body;
+    eth_buf_init(&body, AGGREGATOR_STATUS_MAX);
+    json_t *doc = NULL;
+    if (asprintf(&url, "%.*s/v1/tasks/%s", (int)n, base, task_hex) >= 0 &&
+        cli_http_get(url, AGGREGATOR_TIMEOUT_MS, &body, NULL) == CLI_OK)
+        doc = json_loadb((const char *)body.data, body.len, 0, NULL);
+    const char *status = json_string_value(json_object_get(doc, "status"));
+    const char *reason = json_string_value(json_object_get(doc, "reason"));
+    if (status) {
+        snprintf(v->status, sizeof v->status, "%s", status);
+        snprintf(v->reason, sizeof v->reason, "%s", reason ? reason : "");
+    }
+    json_decref(doc);
+    eth_buf_free(&body);
+    free(url);
+    return status != NULL;
+}
+
+/* While the event is awaited: whether the task ended without a result. The
+ * chain says when it expired; the aggregator says why, and that it gave a
+ * task up before its deadline (no result can reach the threshold any more).
+ * A node or aggregator that does not answer is not the call's failure. */
+static cli_err check_ended(cli_chain *ch, const char *task_hex, cli_diag *d)
+{
+    int status = 0;
+    cli_diag ignore;
+    int expired = task_status(ch, task_hex, &status, &ignore) == CLI_OK && status == 3;
+    agg_view v;
+    int known = aggregator_view(ch, task_hex, &v);
+    if (known && strcmp(v.status, "failed") == 0)
+        return cli_diag_set(d, CLI_ERR_TASK_FAILED, "task %s failed before any result was verified: %s", task_hex,
+                            v.reason);
+    if (known && strcmp(v.status, "expired") == 0) expired = 1;
+    else known = 0;
+    if (expired)
+        return cli_diag_set(d, CLI_ERR_EXPIRED, "task %s expired before the operators' result was verified%s%s",
+                            task_hex, known ? ": " : "", known ? v.reason : "");
+    return CLI_OK;
 }
 
 /* Prints the event's result; the function's own error is CLI_ERR_FUNCTION. */
@@ -176,12 +244,7 @@ static cli_err await_result(cli_chain *ch, const uint8_t task_id[32], uint64_t f
                              "faas-cli task %s)", task_hex, (t - start) / 1000, task_hex);
         } else if (t - last_poll >= STATUS_POLL_MS) {
             last_poll = t;
-            int status = 0;
-            cli_diag ignore;
-            /* A node hiccup here is not the call's failure: keep listening. */
-            if (task_status(ch, task_hex, &status, &ignore) == CLI_OK && status == 3)
-                e = cli_diag_set(d, CLI_ERR_EXPIRED, "task %s expired before the operators' result was verified",
-                                 task_hex);
+            e = check_ended(ch, task_hex, d);
         }
     }
     if (sub) eth_sub_free(sub); /* no callback runs after this */
@@ -325,6 +388,91 @@ static void print_signers(cli_chain *ch, const json_t *task, const char *cert_he
     json_decref(dec);
 }
 
+/* The first block stamped at ts or later, found by bisection over [0, head]
+ * (block timestamps only grow); head + 1 when there is none. A task was
+ * created in the block stamped with its creation time. */
+static cli_err first_block_at(cli_chain *ch, uint64_t ts, uint64_t head, uint64_t *out, cli_diag *d)
+{
+    uint64_t lo = 0, hi = head + 1; /* the answer is in [lo, hi]; hi = head + 1: none */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2, t = 0;
+        json_t *b = NULL;
+        eth_err ee = eth_rpc_call(ch->rpc, &b, "eth_getBlockByNumber", json_pack("[o,b]", eth_json_from_quantity(mid), 0));
+        if (!ee) ee = eth_json_quantity(&t, json_object_get(b, "timestamp"));
+        json_decref(b);
+        if (ee) return cli_chain_error(ch, ee, "reading a block", eth_rpc_last_error(ch->rpc), d);
+        if (t >= ts) hi = mid;
+        else lo = mid + 1;
+    }
+    *out = lo;
+    return CLI_OK;
+}
+
+/* The mailbox keeps neither a task's payload nor its certificate (only
+ * their events, topic2 = taskHash; contracts/src/TaskMailbox.sol): finds
+ * the task's TaskCreated log, in the block of its creation time, and its
+ * TaskVerified log, no later than its deadline. *logs (caller frees with
+ * eth_logs_free) holds them; *created / *verified point into it (NULL when
+ * not found). */
+static cli_err task_logs(cli_chain *ch, const uint8_t task[32], uint64_t created_at, uint64_t deadline, eth_log **logs,
+                         size_t *n, const eth_log **created, const eth_log **verified, cli_diag *d)
+{
+    uint8_t topics[2][32];
+    eth_abi_event_topic(topics[0], "TaskCreated(address,bytes32,address,uint32,uint32,address,uint96,uint256,bytes)");
+    eth_abi_event_topic(topics[1], "TaskVerified(address,bytes32,address,uint32,bytes,bytes)");
+    uint64_t head, from, to;
+    *logs = NULL;
+    *n = 0;
+    *created = *verified = NULL;
+    eth_err ee = eth_rpc_block_number(ch->rpc, &head);
+    if (ee) return cli_chain_error(ch, ee, "reading the head block", eth_rpc_last_error(ch->rpc), d);
+    cli_err e = first_block_at(ch, created_at, head, &from, d);
+    if (!e) e = first_block_at(ch, deadline + 1, head, &to, d);
+    if (e || from > head) return e;
+    eth_log_filter f = { .addresses = &ch->mailbox, .n_addresses = 1, .topic0 = (const uint8_t(*)[32])topics, .n_topic0 = 2 };
+    if ((ee = eth_rpc_get_logs(ch->rpc, logs, n, &f, from, to > head ? head : to)))
+        return cli_chain_error(ch, ee, "reading the task's events", eth_rpc_last_error(ch->rpc), d);
+    for (size_t i = 0; i < *n; i++) {
+        const eth_log *l = &(*logs)[i];
+        if (l->n_topics < 3 || memcmp(l->topics[2], task, 32) != 0 || l->removed) continue;
+        if (memcmp(l->topics[0], topics[0], 32) == 0 && !*created) *created = l;
+        if (memcmp(l->topics[0], topics[1], 32) == 0 && !*verified) *verified = l;
+    }
+    return CLI_OK;
+}
+
+/* One member of a decoded TaskCreated / TaskVerified log (caller decrefs), or NULL. */
+static json_t *log_member(const eth_log *l, const char *event_decl, const char *name)
+{
+    json_t *ev = NULL, *v = NULL;
+    if (l && eth_abi_decode_log(&ev, event_decl, (const uint8_t(*)[32])l->topics, l->n_topics, l->data, l->data_len) ==
+                 ETH_OK)
+        v = json_incref(json_object_get(ev, name));
+    json_decref(ev);
+    return v;
+}
+
+/* The function and input of a task, from its TaskCreated payload:
+ * abi.encode(bytes32 functionId, bytes input) (FaaS.sol). */
+static void print_call(const eth_log *created, cli_out *o)
+{
+    json_t *payload = log_member(created, TASK_CREATED, "payload"), *call = NULL;
+    const char *hex = json_string_value(payload);
+    uint8_t *p = NULL;
+    size_t pn = 0;
+    if (hex && eth_hex_decode_alloc(&p, &pn, hex, strlen(hex)) == ETH_OK &&
+        eth_abi_decode(&call, "(bytes32,bytes)", p, pn) == ETH_OK) {
+        const char *input = json_string_value(json_array_get(call, 1));
+        cli_out_field(o, "function_id", json_incref(json_array_get(call, 0)), "Function ID: %s",
+                      json_string_value(json_array_get(call, 0)));
+        cli_out_field(o, "input_size", json_integer((json_int_t)(strlen(input) - 2) / 2), "Input: %zu bytes",
+                      (strlen(input) - 2) / 2);
+    }
+    json_decref(call);
+    json_decref(payload);
+    free(p);
+}
+
 cli_err cli_cmd_task(const cli_args *a, cli_out *o, cli_diag *d)
 {
     uint8_t id[32];
@@ -344,23 +492,29 @@ cli_err cli_cmd_task(const cli_args *a, cli_out *o, cli_diag *d)
         cli_out_field(o, "status", json_string(status_names[status & 3]), "Status: %s", status_names[status & 3]);
         print_time(o, "created", "Created", created);
         print_time(o, "deadline", "Deadline", created + sla);
-        /* The payload: abi.encode(bytes32 functionId, bytes input) (FaaS.sol). */
-        const char *payload = json_string_value(json_array_get(t, 11));
-        uint8_t *p = NULL;
-        size_t pn = 0;
-        json_t *call = NULL;
-        if (payload && eth_hex_decode_alloc(&p, &pn, payload, strlen(payload)) == ETH_OK &&
-            eth_abi_decode(&call, "(bytes32,bytes)", p, pn) == ETH_OK) {
-            const char *input = json_string_value(json_array_get(call, 1));
-            cli_out_field(o, "function_id", json_incref(json_array_get(call, 0)), "Function ID: %s",
-                          json_string_value(json_array_get(call, 0)));
-            cli_out_field(o, "input_size", json_integer((json_int_t)(strlen(input) - 2) / 2), "Input: %zu bytes",
-                          (strlen(input) - 2) / 2);
-        }
-        json_decref(call);
-        free(p);
-        if (status == 2) {
-            print_signers(&ch, t, json_string_value(json_array_get(t, 12)), o);
+        eth_log *logs = NULL;
+        size_t nl = 0;
+        const eth_log *created_log, *verified_log;
+        e = task_logs(&ch, id, created, created + sla, &logs, &nl, &created_log, &verified_log, d);
+        if (!e) print_call(created_log, o);
+        /* A task with no result yet (or never): the aggregator may say why. */
+        char task_hex[67];
+        agg_view v;
+        int known = !e && status != 2 && aggregator_view(&ch, eth_hex_encode(task_hex, id, 32), &v);
+        if (known)
+            cli_out_field(o, "aggregator", json_pack("{s:s,s:s}", "status", v.status, "reason", v.reason),
+                          "Aggregator: %s%s%s", v.status, *v.reason ? ": " : "", v.reason);
+        if (!e && status == 2) {
+            if (verified_log) {
+                char tx[67];
+                eth_hex_encode(tx, verified_log->tx_hash, 32);
+                cli_out_field(o, "result_block", json_integer((json_int_t)verified_log->block_number),
+                              "Verified in block %llu, transaction %s", (unsigned long long)verified_log->block_number, tx);
+                cli_out_field(o, "result_tx", json_string(tx), NULL);
+            }
+            json_t *cert = log_member(verified_log, TASK_VERIFIED, "executorCert");
+            print_signers(&ch, t, cert ? json_string_value(cert) : "0x", o);
+            json_decref(cert);
             const char *result = json_string_value(json_array_get(t, 13));
             uint8_t *rb = NULL;
             size_t rn = 0;
@@ -368,9 +522,15 @@ cli_err cli_cmd_task(const cli_args *a, cli_out *o, cli_diag *d)
                 e = cli_diag_set(d, CLI_ERR_RPC, "the task's result does not decode");
             else e = cli_result_report(o, rb, rn, d);
             free(rb);
-        } else if (status == 3) {
+        } else if (!e && (status == 3 || (known && strcmp(v.status, "expired") == 0))) {
+            /* The chain's view of expiry waits for a block past the deadline;
+             * the aggregator's (chain time by the wall clock) does not. */
             e = cli_diag_set(d, CLI_ERR_EXPIRED, "task %s expired without a verified result", a->pos[0]);
+        } else if (!e && known && strcmp(v.status, "failed") == 0) {
+            /* The reason is the "Aggregator:" line (member) above. */
+            e = cli_diag_set(d, CLI_ERR_TASK_FAILED, "task %s failed before any result was verified", a->pos[0]);
         }
+        eth_logs_free(logs, nl);
     }
     json_decref(ret);
     cli_chain_close(&ch);

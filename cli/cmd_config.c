@@ -35,6 +35,8 @@ cli_err cli_cmd_config(const cli_args *a, cli_out *o, cli_diag *d)
                   c.taskmailbox_address ? c.taskmailbox_address : "(not set)");
     cli_out_field(o, "faas_address", opt_string(c.faas_address), "FaaS Address: %s",
                   c.faas_address ? c.faas_address : "(not set)");
+    cli_out_field(o, "aggregator_url", opt_string(c.aggregator_url), "Aggregator URL: %s",
+                  c.aggregator_url ? c.aggregator_url : "(not set)");
     if (!c.chain_id) ask_chain_id(&c);
     if (c.chain_id)
         cli_out_field(o, "chain_id", json_integer((json_int_t)c.chain_id), "Chain ID: %llu",
@@ -45,15 +47,15 @@ cli_err cli_cmd_config(const cli_args *a, cli_out *o, cli_diag *d)
                   c.config_found ? "" : " (not found)");
     cli_out_field(o, "config_found", json_boolean(c.config_found), NULL);
 
-    json_t *src = json_pack("{s:s, s:s, s:s, s:s, s:s}", "rpc_url", cli_source_name(c.src_rpc), "ws_url",
+    json_t *src = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "rpc_url", cli_source_name(c.src_rpc), "ws_url",
                             c.ws_derived ? "rpc_url" : cli_source_name(c.src_ws), "taskmailbox_address", cli_source_name(c.src_mailbox),
-                            "faas_address", cli_source_name(c.src_faas), "chain_id",
-                            cli_source_name(c.src_chain_id));
+                            "faas_address", cli_source_name(c.src_faas), "aggregator_url",
+                            cli_source_name(c.src_aggregator), "chain_id", cli_source_name(c.src_chain_id));
     cli_out_field(o, "sources", src,
                   "Sources: RPC URL from %s, WebSocket RPC URL from %s, TaskMailbox Address from %s, FaaS "
-                  "Address from %s",
+                  "Address from %s, Aggregator URL from %s",
                   cli_source_name(c.src_rpc), c.ws_derived ? "the RPC URL" : cli_source_name(c.src_ws),
-                  cli_source_name(c.src_mailbox), cli_source_name(c.src_faas));
+                  cli_source_name(c.src_mailbox), cli_source_name(c.src_faas), cli_source_name(c.src_aggregator));
     cli_config_free(&c);
     return CLI_OK;
 }

@@ -2,14 +2,17 @@
  * `package`; `deploy-function` (seed "Deploy a Function"), which registers
  * it on-chain (FaaS.registerFunction) or uploads it to S3 and registers its
  * URL and hash (FaaS.deployFunction); and `invoke --local`, which runs it
- * through the performer's runner with no chain (like `sam local invoke`). */
+ * through the operators' sandboxed performer with no chain (like `sam local
+ * invoke`). */
 #include "cli.h"
 
 #include "performer.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* FaaS.sol's view of a function: (id, owner, blockNumber, size, url). */
 #define FUNCTION_INFO_TYPE "((bytes32,address,uint64,uint32,string))"
@@ -168,9 +171,42 @@ cli_err cli_cmd_deploy(const cli_args *a, cli_out *o, cli_diag *d)
     return e;
 }
 
-/* Runs the bundle once through the performer's spawn-per-call path
- * (perf_local_invoke): the operators' runner, envelope and determinism,
- * without their sandbox. The task is local: id 0x00…00, timestamp now. */
+/* Runs one invocation in a performer pool of this process: one warm zygote
+ * of the bundle's runtime in the operators' sandbox (namespaces, seccomp,
+ * cgroup limits; bin/performer's engine). The pool's caps are the task's
+ * limits, so --timeout is what the function gets. */
+static cli_err run_sandboxed(const char *work, const bundle_cache *cache, const bundle_info *info,
+                             const perf_task *task, perf_result *res, cli_diag *d)
+{
+    char *staging = cli_path_join(work, "sandbox-root");
+    if (!staging || mkdir(staging, 0700) != 0) {
+        free(staging);
+        return cli_diag_set(d, CLI_ERR_IO, "cannot create the sandbox's staging directory in %s", work);
+    }
+    perf_pool_config pc = { .cache_dir = bundle_cache_path(cache), .staging_dir = staging, .zygotes = 1,
+                            .max_inflight = 1, .runtime_mask = 1u << info->runtime, .limits = task->limits };
+    perf_pool *pool = NULL;
+    char detail[256] = "";
+    /* The performer logs JSON lines to stderr; a user wants only its
+     * warnings (e.g. limits that cgroups cannot enforce here). */
+    setenv("LOG_LEVEL", "warn", 0);
+    perf_err pe = perf_pool_start(&pool, &pc, detail);
+    cli_err e = CLI_OK;
+    if (pe)
+        e = cli_diag_set(d, CLI_ERR_IO, "cannot start the sandboxed performer: %s%s%s", perf_strerror(pe),
+                         detail[0] ? ": " : "", detail);
+    else if ((pe = perf_pool_invoke(pool, info, task, res)))
+        e = cli_diag_set(d, CLI_ERR_IO, "cannot run the function in the sandbox: %s", perf_strerror(pe));
+    perf_pool_stop(pool);
+    free(staging);
+    return e;
+}
+
+/* Runs the bundle once as an operator's performer runs it: in the sandbox
+ * (which needs root, like bin/performer), else - and the user is told -
+ * through the spawn-per-call runner with the same envelope and determinism
+ * but no isolation (perf_local_invoke; the devnet falls back the same way).
+ * The task is local: id 0x00…00, timestamp now. */
 static cli_err run_locally(const bundle *b, const uint8_t *input, size_t input_len, long timeout_ms, cli_out *o,
                            cli_diag *d)
 {
@@ -178,17 +214,28 @@ static cli_err run_locally(const bundle *b, const uint8_t *input, size_t input_l
     cli_err e = cli_temp_dir(&dir, "invoke", d);
     if (e) return e;
     char detail[BUNDLE_DETAIL_MAX] = "";
+    char *cache_dir = cli_path_join(dir, "cache");
     bundle_cache *cache = NULL;
     bundle_info info;
     perf_result res = { 0 };
-    bundle_err be = bundle_cache_open(&cache, dir, NULL);
+    bundle_err be = cache_dir ? bundle_cache_open(&cache, cache_dir, NULL) : BUNDLE_ERR_NOMEM;
     if (!be) be = bundle_cache_add(cache, b->tar, b->len, b->id, &info, NULL, detail);
     if (be) e = cli_diag_set(d, CLI_ERR_BUNDLE, "cannot unpack the bundle: %s", detail[0] ? detail : bundle_strerror(be));
+    int sandboxed = geteuid() == 0;
     if (!e) {
         perf_task task = { .input = input, .input_len = input_len, .timestamp = (uint64_t)time(NULL) };
         task.limits.timeout_ms = (uint32_t)timeout_ms;
-        perf_err pe = perf_local_invoke(NULL, &info, &task, &res);
-        if (pe) e = cli_diag_set(d, CLI_ERR_IO, "cannot run the function locally: %s", perf_strerror(pe));
+        cli_out_field(o, "sandboxed", json_boolean(sandboxed), sandboxed ? "Sandbox: the operators' performer "
+                      "(own namespaces, no network, read-only bundle, limits)" : NULL);
+        if (sandboxed) {
+            e = run_sandboxed(dir, cache, &info, &task, &res, d);
+        } else {
+            /* stderr: stdout keeps the result (or the JSON document). */
+            fprintf(stderr, "Note: not running as root: the function runs without the operators' sandbox "
+                            "(no namespaces, seccomp or cgroup limits)\n");
+            perf_err pe = perf_local_invoke(NULL, &info, &task, &res);
+            if (pe) e = cli_diag_set(d, CLI_ERR_IO, "cannot run the function locally: %s", perf_strerror(pe));
+        }
     }
     if (!e) {
         cli_out_field(o, "outcome", json_string(perf_outcome_name(res.outcome)), NULL);
@@ -197,6 +244,7 @@ static cli_err run_locally(const bundle *b, const uint8_t *input, size_t input_l
     }
     perf_result_free(&res);
     if (cache) bundle_cache_close(cache);
+    free(cache_dir);
     cli_remove_tree(dir);
     return e;
 }

@@ -62,7 +62,7 @@ static cli_err save_bundle(cli_chain *ch, const json_t *info, const uint8_t id[3
     uint64_t block = strtoull(json_string_value(json_array_get(info, 2)), NULL, 10);
     eth_buf tar;
     eth_buf_init(&tar, GET_MAX_BUNDLE);
-    cli_err e = url && *url ? cli_s3_get(url, &tar, d) : fetch_from_log(&tar, ch, id, block, d);
+    cli_err e = url && *url ? cli_http_get(url, 0, &tar, d) : fetch_from_log(&tar, ch, id, block, d);
     uint8_t got[32];
     if (!e) cli_pkg_function_id(got, tar.data, tar.len);
     if (!e && memcmp(got, id, 32) != 0) {

@@ -195,6 +195,21 @@ static cli_err load_urls(cli_config *c, const cli_args *a, const json_t *doc, cl
     return c->ws_url ? CLI_OK : cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
 }
 
+/* The aggregator's status API: like the chain id, the file's URL belongs to
+ * the file's node only. */
+static cli_err load_aggregator(cli_config *c, const cli_args *a, const json_t *doc, cli_diag *d)
+{
+    const char *from_config;
+    cli_err e = config_string(&from_config, doc, "aggregator_url", c->config_path, d);
+    if (e) return e;
+    if (c->src_rpc > CLI_SRC_CONFIG) from_config = NULL;
+    const char *v = pick(a, CLI_FLAG_AGGREGATOR_URL, from_config, &c->src_aggregator);
+    if (v && !has_prefix(v, "http://") && !has_prefix(v, "https://"))
+        return cli_diag_set(d, CLI_ERR_CONFIG, "invalid aggregator URL \"%.100s\" from %s: expected http:// or https://",
+                            v, where(a, CLI_FLAG_AGGREGATOR_URL, c->src_aggregator, c->config_path));
+    return set_string(&c->aggregator_url, v, d);
+}
+
 static cli_err load_chain_and_key(cli_config *c, const json_t *doc, cli_diag *d)
 {
     json_t *v = doc ? json_object_get(doc, "chain_id") : NULL;
@@ -229,6 +244,7 @@ cli_err cli_config_load(cli_config *c, const cli_args *a, cli_diag *d)
     cli_err e = read_config_file(&doc, c, a, d);
     if (!e) e = load_urls(c, a, doc, d);
     if (!e) e = load_addresses(c, a, doc, d);
+    if (!e) e = load_aggregator(c, a, doc, d);
     if (!e) e = load_chain_and_key(c, doc, d);
     json_decref(doc);
     return e;
@@ -241,6 +257,7 @@ void cli_config_free(cli_config *c)
     free(c->faas_address);
     free(c->taskmailbox_address);
     free(c->private_key_file);
+    free(c->aggregator_url);
     free(c->config_path);
     memset(c, 0, sizeof *c);
 }

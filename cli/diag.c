@@ -20,6 +20,7 @@ static const char *const messages[CLI_ERR__COUNT] = {
     [CLI_ERR_FUNCTION] = "the function returned an error",
     [CLI_ERR_TIMEOUT] = "timed out",
     [CLI_ERR_EXPIRED] = "task expired",
+    [CLI_ERR_TASK_FAILED] = "the operators could not run the task",
     [CLI_ERR_NOMEM] = "out of memory",
 };
 
@@ -36,7 +37,8 @@ int cli_exit_status(cli_err e)
     case CLI_ERR_USAGE: return 2;
     case CLI_ERR_FUNCTION: return 3;
     case CLI_ERR_TIMEOUT:
-    case CLI_ERR_EXPIRED: return 4;
+    case CLI_ERR_EXPIRED:
+    case CLI_ERR_TASK_FAILED: return 4;
     default: return 1;
     }
 }

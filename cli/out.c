@@ -59,6 +59,7 @@ static const char *const code_names[CLI_ERR__COUNT] = {
     [CLI_ERR_FUNCTION] = "function_error",
     [CLI_ERR_TIMEOUT] = "timeout",
     [CLI_ERR_EXPIRED] = "expired",
+    [CLI_ERR_TASK_FAILED] = "task_failed",
     [CLI_ERR_NOMEM] = "nomem",
 };
 

@@ -300,7 +300,7 @@ static cli_err http_status_error(long status, const char *verb, const char *url,
                         msg[0] ? ": " : "", msg);
 }
 
-cli_err cli_s3_get(const char *url, eth_buf *out, cli_diag *d)
+cli_err cli_http_get(const char *url, long timeout_ms, eth_buf *out, cli_diag *d)
 {
     CURL *curl = curl_easy_init();
     if (!curl) return cli_diag_set(d, CLI_ERR_NOMEM, "out of memory");
@@ -315,7 +315,7 @@ cli_err cli_s3_get(const char *url, eth_buf *out, cli_diag *d)
     curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, S3_CONNECT_TIMEOUT_S);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, S3_TIMEOUT_S);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : S3_TIMEOUT_S * 1000);
     CURLcode rc = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

@@ -194,29 +194,6 @@ static void stop_process(pid_t pid, const char *exe)
     waitpid(pid, NULL, 0);
 }
 
-static int port_free(unsigned port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-    if (fd >= 0) close(fd);
-    return ok;
-}
-
-/* A port the kernel considers free now (bound to 0, then released). */
-static unsigned free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof sa;
-    unsigned port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-        port = ntohs(sa.sin_port);
-    if (fd >= 0) close(fd);
-    return port;
-}
-
 static size_t discard(char *p, size_t size, size_t n, void *user)
 {
     (void)p;
@@ -397,7 +374,7 @@ static devnet_err start_anvil(up_ctx *c, char *detail)
 static devnet_err make_keys(up_ctx *c, char *detail)
 {
     if (eth_key_generate(&c->aggregator) != ETH_OK) return fail(detail, DEVNET_ERR_IO, "no randomness for keys");
-    c->aggregator_port = free_port();
+    c->aggregator_port = svc_port_pick();
     for (unsigned i = 0; i < c->o->operators; i++) {
         operator_keys *k = &c->ops[i];
         snprintf(k->name, sizeof k->name, "operator-%u", i + 1);
@@ -407,7 +384,7 @@ static devnet_err make_keys(up_ctx *c, char *detail)
             return fail(detail, DEVNET_ERR_IO, "no randomness for keys");
         bn254_bls_pubkey_g2(&pk, &k->bls);
         bn254_g2_to_bytes(k->g2, &pk);
-        k->port = free_port();
+        k->port = svc_port_pick();
         if (mkdirs(k->dir, 0700) || write_operator_keys(k, detail)) return DEVNET_ERR_IO;
     }
     return DEVNET_OK;
@@ -585,9 +562,11 @@ static devnet_err write_cli_config(up_ctx *c, char *detail)
     const char *key0 = json_string_value(json_array_get(json_object_get(c->anvil, "private_keys"), 0));
     if (!key0 || write_text(pathf(p, "%s/dev-key", c->dir), key0, 0600))
         return fail(detail, DEVNET_ERR_IO, "cannot write %s", p);
-    json_t *doc = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "rpc_url", c->rpc_url, "ws_url", c->ws_url, "chain_id",
+    char agg_url[64];
+    snprintf(agg_url, sizeof agg_url, "http://127.0.0.1:%u", c->aggregator_port);
+    json_t *doc = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "rpc_url", c->rpc_url, "ws_url", c->ws_url, "chain_id",
                             (json_int_t)c->chain_id, "faas_address", dep(c, "faas"), "taskmailbox_address",
-                            dep(c, "taskMailbox"), "private_key_file", "devnet/dev-key");
+                            dep(c, "taskMailbox"), "aggregator_url", agg_url, "private_key_file", "devnet/dev-key");
     int bad = write_json(pathf(p, "%s/config.json", c->home), doc, 0644);
     json_decref(doc);
     return bad ? fail(detail, DEVNET_ERR_IO, "cannot write %s", p) : DEVNET_OK;
@@ -636,7 +615,7 @@ devnet_err devnet_up(const char *home, const char *root, const char *bin_dir, co
     if (running)
         return fail(detail, DEVNET_ERR_RUNNING, "a devnet runs from %s: `faas-devnet down` first (or another FAAS_HOME)",
                     home);
-    if (!port_free(o.port))
+    if (!svc_port_free(o.port))
         return fail(detail, DEVNET_ERR_PORT, "port %u is in use (choose another with --port)", o.port);
 
     up_ctx *c = calloc(1, sizeof *c);

@@ -5,6 +5,7 @@
  * Files, all under FAAS_HOME (default ~/.faas):
  *   config.json              the CLI's config (cli/cli.h): rpc_url, ws_url,
  *                            chain_id, faas_address, taskmailbox_address,
+ *                            aggregator_url (its status API),
  *                            private_key_file (devnet/dev-key: anvil account 0)
  *   devnet/state.json        what runs: ports, pids, addresses (devnet_status)
  *   devnet/deployment.json   the deploy step's output (contracts/scripts/deploy.mjs)

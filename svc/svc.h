@@ -179,6 +179,17 @@ svc_err svc_secret_load(char **out, const char *env, const char *file, const cha
 void svc_secret_free(char *s);
 
 /* ------------------------------------------------------------------------ */
+/* Loopback ports (port.c)                                                    */
+
+/* 1 when a TCP socket can bind 127.0.0.1:port now (nobody holds it). */
+int svc_port_free(unsigned port);
+/* A loopback TCP port nobody holds now, for a service started a moment
+ * later: random below the kernel's ephemeral range, where no outgoing
+ * connection can take it meanwhile (the kernel's bind-to-0 choice when that
+ * range leaves no room). 0 when no socket can be made. */
+unsigned svc_port_pick(void);
+
+/* ------------------------------------------------------------------------ */
 /* SQLite with a versioned schema                                             */
 
 /* Opens (creating) the database at path in WAL mode with synchronous=NORMAL

@@ -1,6 +1,8 @@
 /* test.c - see test.h. */
 #include "test.h"
 
+#include "svc.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -99,16 +101,8 @@ const char *test_bin_dir(void)
 
 int test_free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof sa;
-    if (fd < 0) return -1;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-        close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(sa.sin_port);
+    unsigned p = svc_port_pick();
+    return p ? (int)p : -1;
 }
 
 int test_wait_port(int port, int timeout_ms)

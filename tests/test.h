@@ -60,7 +60,7 @@ void test_rand_bytes(void *out, size_t n);
 const char *test_root(void);
 const char *test_bin_dir(void);
 
-/* A free TCP port on 127.0.0.1 (bound, then released). */
+/* A free TCP port on 127.0.0.1 (svc_port_pick), or -1. */
 int test_free_port(void);
 /* Waits until 127.0.0.1:port accepts a connection; 0 on success, -1 on timeout. */
 int test_wait_port(int port, int timeout_ms);

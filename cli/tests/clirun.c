@@ -112,6 +112,55 @@ void clirun_free(struct clirun *r)
     memset(r, 0, sizeof *r);
 }
 
+int clirun_home(struct clirun *r, const char *home, const char *const *args, const char *const *env, const void *in,
+                size_t n)
+{
+    char faas_home[4200];
+    snprintf(faas_home, sizeof faas_home, "FAAS_HOME=%s", home);
+    const char *all[32] = { faas_home, "FAAS_CONFIG", "FAAS_RPC_URL", "FAAS_WS_RPC_URL", "FAAS_PRIVATE_KEY",
+                            "FAAS_PRIVATE_KEY_FILE", "FAAS_ADDRESS", "FAAS_TASKMAILBOX_ADDRESS",
+                            "FAAS_AGGREGATOR_URL", "FAAS_TIMEOUT", "FAAS_S3_BASE_URL", NULL };
+    size_t k = 11;
+    for (; env && *env && k < 31; env++) all[k++] = *env;
+    all[k] = NULL;
+    return clirun(r, args, all, in, n, NULL);
+}
+
+int clirun_deploy(const char *home, const char *const *flags, const char *const *env, const char *dir, char id[67])
+{
+    const char *args[16] = { "deploy-function" };
+    size_t k = 1;
+    for (; flags && *flags && k < 14; flags++) args[k++] = *flags;
+    args[k++] = dir;
+    args[k] = NULL;
+    struct clirun r;
+    int ok = clirun_home(&r, home, args, env, NULL, 0) == 0 && r.status == 0 &&
+             clirun_value(r.out, "Function ID: ", id, 67) && strlen(id) == 66;
+    if (!ok) fprintf(stderr, "deploy-function %s failed (status %d): %s%s", dir, r.status, r.out, r.err);
+    clirun_free(&r);
+    return ok ? 0 : -1;
+}
+
+json_t *clirun_result(const char *out)
+{
+    const char *p = strstr(out, "\nFunction Result:\n");
+    /* The pretty-printed value ends the output. */
+    return p ? json_loads(p + 18, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+json_t *clirun_logs(const char *out)
+{
+    json_t *lines = json_array();
+    const char *p = strstr(out, "\nFunction Logs:\n");
+    for (p = p ? p + 16 : NULL; p && strncmp(p, "  ", 2) == 0;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        json_array_append_new(lines, json_stringn(p + 2, len - 2));
+        p = nl ? nl + 1 : NULL;
+    }
+    return lines;
+}
+
 char *clirun_tmpdir(void)
 {
     const char *t = getenv("TMPDIR");
@@ -145,6 +194,87 @@ int clirun_write(const char *dir, const char *name, const char *content)
     size_t n = strlen(content);
     int ok = fwrite(content, 1, n, f) == n;
     return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+const char *clirun_value(const char *text, const char *prefix, char *buf, size_t cap)
+{
+    char line[4096];
+    if (!clirun_line(text, prefix, line, sizeof line)) return NULL;
+    snprintf(buf, cap, "%s", line + strlen(prefix));
+    return buf;
+}
+
+/* Replaces each "{name}" of tmpl by its value (names[i] -> values[i]). */
+void clirun_expand(char *out, size_t cap, const char *tmpl, const char *const *names, const char *const *values)
+{
+    size_t n = 0;
+    while (*tmpl && n + 1 < cap) {
+        size_t k = 0;
+        while (names[k] && strncmp(tmpl, names[k], strlen(names[k])) != 0) k++;
+        if (names[k]) {
+            n += (size_t)snprintf(out + n, cap - n, "%s", values[k]);
+            tmpl += strlen(names[k]);
+        } else {
+            out[n++] = *tmpl++;
+        }
+    }
+    out[n < cap ? n : cap - 1] = 0;
+}
+
+int clirun_err_line(const struct clirun *r, const char *prefix)
+{
+    return r->err_len > 0 && strchr(r->err, '\n') == r->err + r->err_len - 1 &&
+           strncmp(r->err, prefix, strlen(prefix)) == 0;
+}
+
+const char *clirun_missing(const char *text, const char *const *prefixes, size_t n)
+{
+    const char *p = text;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(prefixes[i]);
+        const char *hit = p;
+        /* The next line at or after p that starts with the prefix. */
+        while (hit && strncmp(hit, prefixes[i], len) != 0) {
+            hit = strchr(hit, '\n');
+            if (hit) hit++;
+        }
+        if (!hit) return prefixes[i];
+        p = strchr(hit, '\n');
+        p = p ? p + 1 : hit + len;
+    }
+    return NULL;
+}
+
+/* Starts a server on a free port and waits for it to listen. */
+static pid_t start_server(char **argv, int port, char *endpoint, size_t cap)
+{
+    pid_t pid = test_spawn(argv, "/dev/null");
+    if (pid <= 0 || test_wait_port(port, 15000) != 0) {
+        test_kill(pid);
+        return -1;
+    }
+    snprintf(endpoint, cap, "http://127.0.0.1:%d", port);
+    return pid;
+}
+
+pid_t clirun_s3rver_start(const char *data_dir, const char *bucket, char *endpoint, size_t cap)
+{
+    int port = test_free_port();
+    char port_s[16];
+    snprintf(port_s, sizeof port_s, "%d", port);
+    char *argv[] = { "s3rver", "--silent", "-a", "127.0.0.1", "-p", port_s, "-d", (char *)data_dir,
+                     "--configure-bucket", (char *)bucket, NULL };
+    return start_server(argv, port, endpoint, cap);
+}
+
+pid_t clirun_sigv4_start(const char *key_id, const char *secret, char *endpoint, size_t cap)
+{
+    int port = test_free_port();
+    char port_s[16], script[4096];
+    snprintf(port_s, sizeof port_s, "%d", port);
+    snprintf(script, sizeof script, "%s/cli/tests/sigv4_server.py", test_root());
+    char *argv[] = { "python3", script, port_s, (char *)key_id, (char *)secret, NULL };
+    return start_server(argv, port, endpoint, cap);
 }
 
 const char *clirun_line(const char *text, const char *prefix, char *buf, size_t cap)

@@ -17,7 +17,7 @@
 static const char *const faas_env[] = { "FAAS_RPC_URL", "FAAS_WS_RPC_URL", "FAAS_PRIVATE_KEY",
                                         "FAAS_PRIVATE_KEY_FILE", "FAAS_ADDRESS", "FAAS_TASKMAILBOX_ADDRESS",
                                         "FAAS_CONFIG", "FAAS_HOME", "FAAS_TIMEOUT", "FAAS_S3_BASE_URL",
-                                        "AWS_ENDPOINT_URL_S3", NULL };
+                                        "AWS_ENDPOINT_URL_S3", "FAAS_AGGREGATOR_URL", NULL };
 
 static void clear_env(void)
 {
@@ -123,7 +123,7 @@ static char *home_with_config(const char *text)
 static const char *devnet_config = "{\"rpc_url\": \"http://127.0.0.1:7545\", \"ws_url\": \"ws://127.0.0.1:7546\","
                                    " \"chain_id\": 31337, \"faas_address\": \"" ADDR_A "\","
                                    " \"taskmailbox_address\": \"" ADDR_B "\", \"private_key_file\": \"dev.key\","
-                                   " \"operators\": [1, 2, 3]}";
+                                   " \"aggregator_url\": \"http://127.0.0.1:9000\", \"operators\": [1, 2, 3]}";
 
 static void test_config_precedence(void)
 {
@@ -144,13 +144,15 @@ static void test_config_precedence(void)
     CHECK_STR(c.taskmailbox_address, ADDR_B);
     CHECK_INT(c.chain_id, 31337);
     CHECK_INT(c.src_rpc, CLI_SRC_CONFIG);
+    CHECK_STR(c.aggregator_url, "http://127.0.0.1:9000");
+    CHECK_INT(c.src_aggregator, CLI_SRC_CONFIG);
     char want_key[4096];
     snprintf(want_key, sizeof want_key, "%s/dev.key", home);
     CHECK_STR(c.private_key_file, want_key);
     cli_config_free(&c);
 
-    /* Environment over config: another node, so the file's ws URL and chain
-     * id (which describe the file's node) no longer apply. */
+    /* Environment over config: another node, so the file's ws URL, chain id
+     * and aggregator (which describe the file's network) no longer apply. */
     setenv("FAAS_RPC_URL", "https://rpc.example:8545", 1);
     setenv("FAAS_ADDRESS", ADDR_C, 1);
     REQUIRE(parse(&a, &d, plain) == CLI_OK);
@@ -159,16 +161,20 @@ static void test_config_precedence(void)
     CHECK_STR(c.ws_url, "wss://rpc.example:8545");
     CHECK(c.ws_derived);
     CHECK_INT(c.chain_id, 0);
+    CHECK(c.aggregator_url == NULL);
     CHECK_STR(c.faas_address, ADDR_C);
     CHECK_INT(c.src_faas, CLI_SRC_ENV);
     CHECK_STR(c.taskmailbox_address, ADDR_B);
     cli_config_free(&c);
 
     /* Flags over environment. */
+    setenv("FAAS_AGGREGATOR_URL", "http://env-agg:1", 1);
     const char *flagged[] = { "config", "--rpc-url", "http://flag:1", "--ws-rpc-url", "ws://flagws:2",
-                              "--faas-address", ADDR_B, NULL };
+                              "--faas-address", ADDR_B, "--aggregator-url", "https://flag-agg:2/", NULL };
     REQUIRE(parse(&a, &d, flagged) == CLI_OK);
     REQUIRE(cli_config_load(&c, &a, &d) == CLI_OK);
+    CHECK_STR(c.aggregator_url, "https://flag-agg:2/");
+    CHECK_INT(c.src_aggregator, CLI_SRC_FLAG);
     CHECK_STR(c.rpc_url, "http://flag:1");
     CHECK_STR(c.ws_url, "ws://flagws:2");
     CHECK_INT(c.src_ws, CLI_SRC_FLAG);
@@ -205,6 +211,7 @@ static void test_config_errors(void)
         { "{\"rpc_url\": 5}", "\"rpc_url\" must be a non-empty string" },
         { "{\"rpc_url\": \"ftp://x\"}", "expected http:// or https://" },
         { "{\"ws_url\": \"http://x\"}", "expected ws:// or wss://" },
+        { "{\"aggregator_url\": \"ws://x\"}", "invalid aggregator URL \"ws://x\" from " },
         { "{\"faas_address\": \"0x12\"}", "invalid faas_address" },
         { "{\"taskmailbox_address\": \"0xZZ22222222222222222222222222222222222222\"}", "invalid taskmailbox_address" },
         { "{\"chain_id\": \"31337\"}", "\"chain_id\" must be a positive integer" },
@@ -380,6 +387,7 @@ static void test_config_command(void)
     CHECK_STR(clirun_line(r.out, "TaskMailbox Address:", line, sizeof line), "TaskMailbox Address: " ADDR_C);
     CHECK_STR(clirun_line(r.out, "FaaS Address:", line, sizeof line), "FaaS Address: " ADDR_A);
     CHECK_STR(clirun_line(r.out, "Chain ID:", line, sizeof line), "Chain ID: 31337");
+    CHECK_STR(clirun_line(r.out, "Aggregator URL:", line, sizeof line), "Aggregator URL: http://127.0.0.1:9000");
     char want[4300];
     snprintf(want, sizeof want, "Config file: %s/config.json", home);
     CHECK_STR(clirun_line(r.out, "Config file:", line, sizeof line), want);

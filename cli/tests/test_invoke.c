@@ -1,11 +1,14 @@
 /* test_invoke.c - `invoke --local`: every example under examples/ run
- * through the performer's runner with the seed's inputs, the printed
- * result checked; binary input from a file and stdin; exit statuses. */
+ * through the operators' sandboxed performer with the seed's inputs, the
+ * printed result checked; binary input from a file and stdin; exit
+ * statuses; without root, the unsandboxed runner, and the user is told.
+ * (test_e2e_calls checks the sandbox itself, against the network's.) */
 #include "cli.h"
 #include "clirun.h"
 #include "test.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 /* invoke --local <more flags> examples/<example> (the input from a flag). */
 static int invoke(struct clirun *r, const char *example, const char *const *more, const void *in, size_t n)
@@ -164,10 +167,35 @@ static void test_usage_errors(void)
     clirun_free(&r);
 }
 
+/* Not root (no namespaces to make): the function still runs, and a note on
+ * stderr says it is without the sandbox. */
+static void test_not_root_says_so(void)
+{
+    if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) return; /* cannot drop root here */
+    char cmd[8400];
+    snprintf(cmd, sizeof cmd,
+             "cd /tmp && /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups '%s/faas-cli' invoke --local "
+             "--json "
+             "'%s/examples/js-error' '{\"name\": \"Ann\"}' 2>&1",
+             test_bin_dir(), test_root());
+    FILE *p = popen(cmd, "r");
+    REQUIRE(p);
+    char out[8192];
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    CHECK_INT(pclose(p), 0);
+    static const char note[] = "Note: not running as root: the function runs without the operators' sandbox (no "
+                               "namespaces, seccomp or cgroup limits)\n";
+    CHECK(strncmp(out, note, strlen(note)) == 0);
+    CHECK(strstr(out, "\"sandboxed\": false") != NULL);
+    CHECK(strstr(out, "\"greeting\": \"Hello, Ann!\"") != NULL);
+}
+
 static const struct test_case cases[] = {
     TEST(js_hello_text_output),
     TEST(seed_examples),
     TEST(binary_input),
     TEST(usage_errors),
+    TEST(not_root_says_so),
 };
 int main(int argc, char **argv) { return test_main(cases, TEST_COUNT(cases), argc, argv); }

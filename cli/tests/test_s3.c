@@ -156,14 +156,10 @@ static const uint8_t body[] = "\x1f\x8b\x08 not really a tarball, but bytes \x00
 /* curl's SigV4, checked by an independent verifier with known keys. */
 static void test_sigv4_verified_independently(void)
 {
-    int port = test_free_port();
-    char port_s[16], script[4096], url[128];
-    snprintf(port_s, sizeof port_s, "%d", port);
-    snprintf(script, sizeof script, "%s/cli/tests/sigv4_server.py", test_root());
-    char *argv[] = { "python3", script, port_s, "AKIDTEST", "secret/with+chars", NULL };
-    pid_t pid = test_spawn(argv, NULL);
-    REQUIRE(test_wait_port(port, 10000) == 0);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/fns/dir/0xabc.tar.gz", port);
+    char endpoint[64], url[128];
+    pid_t pid = clirun_sigv4_start("AKIDTEST", "secret/with+chars", endpoint, sizeof endpoint);
+    REQUIRE(pid > 0);
+    snprintf(url, sizeof url, "%s/fns/dir/0xabc.tar.gz", endpoint);
     cli_diag d = { 0 };
 
     cli_aws_creds c = creds("AKIDTEST", "secret/with+chars", NULL);
@@ -202,14 +198,9 @@ static int http_get(const char *url, eth_buf *out, long *status)
 
 static void test_s3rver_upload_and_download(void)
 {
-    int port = test_free_port();
-    char port_s[16], endpoint[64], *data = clirun_tmpdir();
-    snprintf(port_s, sizeof port_s, "%d", port);
-    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", port);
-    char *argv[] = { "s3rver", "--silent", "-a", "127.0.0.1", "-p", port_s, "-d", data, "--configure-bucket", "fns",
-                     NULL };
-    pid_t pid = test_spawn(argv, NULL);
-    REQUIRE(test_wait_port(port, 15000) == 0);
+    char endpoint[64], *data = clirun_tmpdir();
+    pid_t pid = clirun_s3rver_start(data, "fns", endpoint, sizeof endpoint);
+    REQUIRE(pid > 0);
 
     cli_s3_location loc;
     cli_diag d = { 0 };

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "performer.h"
+#include "svc.h"
 
 static const char *const code[BUNDLE_RUNTIME__COUNT] = {
     "exports.handler = async function (input) { return { ok: true, input }; };\n",
@@ -223,17 +224,6 @@ static int rm_cb(const char *p, const struct stat *s, int t, struct FTW *f)
     return remove(p);
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    bind(fd, (struct sockaddr *)&sa, sizeof sa);
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
 int main(int argc, char **argv)
 {
     const char *bin = argc > 1 ? argv[1] : "bin/performer";
@@ -242,7 +232,7 @@ int main(int argc, char **argv)
     if (!mkdtemp(work_dir)) return 1;
     snprintf(perf_cache, sizeof perf_cache, "%s/performer", work_dir);
     snprintf(base_cache, sizeof base_cache, "%s/baseline", work_dir);
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", free_port());
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", (int)svc_port_pick());
     snprintf(endpoint, sizeof endpoint, "%s", listen);
     if (bundle_cache_open(&cache, base_cache, NULL) != BUNDLE_OK) return 1;
 
