@@ -24,8 +24,11 @@
  * Determinism: given the same bundle, input, task id and task timestamp,
  * every performer returns the same bytes. In the sandbox the wall clock is
  * frozen at the task timestamp, random sources are seeded from the task id
- * (perf_task_seed), and environment, locale (C.UTF-8), timezone (UTC),
- * hostname, pid (1) and hash seeds are fixed. See runtime/runner.js.
+ * (perf_task_seed): the runtimes' APIs (runtime/runner.js), and /dev/urandom
+ * and getrandom(2) for native code and programs the function runs (sandbox.h,
+ * "Randomness"); environment, locale (C.UTF-8), timezone (UTC), hostname,
+ * pid (1) and hash seeds are fixed. Not yet: Node.js's own OpenSSL DRBG
+ * (generateKeyPair, ECDH, webcrypto generateKey) keeps the zygote's state.
  *
  * Conventions: functions return perf_err (PERF_OK == 0); perf_strerror()
  * names each code. A function's own failure is not a perf_err: it is a
@@ -401,10 +404,12 @@ void perf_zygote_probe_done(void) __attribute__((noreturn));
  * a call writes. */
 perf_err perf_zygote_configure(int ctl, int allow_network, const int (*slots)[SANDBOX_CGROUP_FILES], size_t nslots,
                                int timeout_ms, char *version, size_t version_len, unsigned *learned_pages);
-/* Submits a job: the bundle's directory name in the cache, its limits and
+/* Submits a job: the bundle's directory name in the cache, its limits, the
+ * seed of its /dev/urandom (sandbox_job.random_seed: perf_task_seed) and
  * the child's fds 0..3. *status_fd is the job's status socket (CLOEXEC,
  * the caller closes it). */
-perf_err perf_zygote_submit(int ctl, const char *bundle, const sandbox_limits *lim, const int fds[4], int *status_fd);
+perf_err perf_zygote_submit(int ctl, const char *bundle, const sandbox_limits *lim, const uint8_t seed[32],
+                            const int fds[4], int *status_fd);
 /* Waits for the child to be forked: *pidfd is its pidfd (for killing) and
  * *slot the index of the cgroup slot it runs in (-1: none). PERF_ERR_SANDBOX
  * with *err = errno if the zygote could not fork it. */

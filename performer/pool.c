@@ -498,6 +498,8 @@ perf_err perf_pool_invoke(perf_pool *p, const bundle_info *b, const perf_task *t
     sandbox_limits sl = {.cpu_seconds = (l.timeout_ms + 999) / 1000 + 1, .open_files = l.max_open_files,
                          .tmp_bytes = (uint64_t)l.tmp_mib << 20, .procs = l.max_procs,
                          .memory_bytes = (uint64_t)l.memory_mib << 20};
+    uint8_t seed[32]; /* /dev/urandom's, like the runner's random sources */
+    perf_task_seed(seed, t->task_id);
     /* A zygote may die between being picked and forking (it is then being
      * restarted): one more try, on a ready one. */
     int fork_err = 0, slot = -1;
@@ -509,7 +511,7 @@ perf_err perf_pool_invoke(perf_pool *p, const bundle_info *b, const perf_task *t
             break;
         }
         const int fds[4] = {req, diag[1], diag[1], res[1]};
-        err = perf_zygote_submit(z->ctl, b->hex, &sl, fds, &j.status);
+        err = perf_zygote_submit(z->ctl, b->hex, &sl, seed, fds, &j.status);
         pthread_mutex_unlock(&z->lock);
         if (!err) err = perf_zygote_started(j.status, FORK_WAIT_MS, &j.pidfd, &slot, &fork_err);
         if (err != PERF_ERR_RUNTIME) break;

@@ -48,12 +48,13 @@ typedef struct {
     int32_t slot;           /* CONFIG: how many SLOTs follow; STARTED: the child's */
     uint32_t reserved;      /* 0 */
     char text[80];          /* version, or the job's bundle name */
+    uint8_t seed[32];       /* JOB: the seed of its /dev/urandom */
     sandbox_limits limits;
 } zmsg;
 /* Messages go over the socket as bytes: no implicit padding, so that an
  * initialiser defines every byte (no stack garbage reaches the zygote). */
 _Static_assert(sizeof(sandbox_limits) == 4 + 4 + 8 + 4 + 4 + 8, "sandbox_limits has padding");
-_Static_assert(sizeof(zmsg) == 4 * 4 + 80 + sizeof(sandbox_limits), "zmsg has padding");
+_Static_assert(sizeof(zmsg) == 4 * 4 + 80 + 32 + sizeof(sandbox_limits), "zmsg has padding");
 
 static int send_msg(int sock, const zmsg *m, const int *fds, size_t nfds)
 {
@@ -129,13 +130,15 @@ perf_err perf_zygote_configure(int ctl, int allow_network, const int (*slots)[SA
     return PERF_OK;
 }
 
-perf_err perf_zygote_submit(int ctl, const char *bundle, const sandbox_limits *lim, const int fds[4], int *status_fd)
+perf_err perf_zygote_submit(int ctl, const char *bundle, const sandbox_limits *lim, const uint8_t seed[32],
+                            const int fds[4], int *status_fd)
 {
     if (strlen(bundle) >= sizeof((zmsg *)0)->text) return PERF_ERR_ARG;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return PERF_ERR_IO;
     zmsg m = {.type = MSG_JOB, .limits = *lim};
     snprintf(m.text, sizeof m.text, "%s", bundle);
+    memcpy(m.seed, seed, sizeof m.seed);
     const int all[5] = {sv[1], fds[0], fds[1], fds[2], fds[3]};
     int r = send_msg(ctl, &m, all, 5);
     close(sv[1]);
@@ -441,7 +444,7 @@ static size_t zygote_fds(const zygote *z, int keep_slot, int *out)
 static sandbox_job job_of(zygote *z, const zmsg *m, const int *fds, int slot)
 {
     return (sandbox_job){.bundle = m->text, .fds = {fds[0], fds[1], fds[2], fds[3]},
-                         .cgroup = slot >= 0 ? z->slots[slot] : NULL, .limits = m->limits};
+                         .cgroup = slot >= 0 ? z->slots[slot] : NULL, .limits = m->limits, .random_seed = m->seed};
 }
 
 /* Forks a stem into a free slot: in the child, after its job came (fds:

@@ -428,6 +428,9 @@ static int build_filter(scmp_filter_ctx f, int allow_network)
     /* clone3 passes its flags in memory, out of a filter's sight: ENOSYS
      * makes glibc fall back to clone, whose flags are checked here. */
     if (!r) r = rule(f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+    /* getrandom(2) would bypass the task's random stream: ENOSYS makes libc
+     * (getentropy, arc4random), CPython and OpenSSL read /dev/urandom. */
+    if (!r) r = rule(f, SCMP_ACT_ERRNO(ENOSYS), "getrandom", 0, NULL);
     static const unsigned long ns_flags[] = {CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
                                              CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP};
     for (size_t i = 0; i < sizeof ns_flags / sizeof *ns_flags && !r; i++) {
@@ -540,6 +543,66 @@ static int write_number(int fd, uint64_t v)
     return pwrite(fd, s, n, 0) == (ssize_t)n ? 0 : -1;
 }
 
+/* ChaCha20 (RFC 8439 §2.3): the 64-byte block `counter` of the keystream
+ * for key (little-endian words) and an all-zero nonce; async-signal-safe. */
+#define CHACHA_ROTL(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
+#define CHACHA_QR(a, b, c, d) \
+    (a += b, d ^= a, d = CHACHA_ROTL(d, 16), c += d, b ^= c, b = CHACHA_ROTL(b, 12), \
+     a += b, d ^= a, d = CHACHA_ROTL(d, 8), c += d, b ^= c, b = CHACHA_ROTL(b, 7))
+static void chacha20_block(uint8_t out[64], const uint32_t key[8], uint32_t counter)
+{
+    uint32_t s[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574, key[0], key[1], key[2], key[3],
+                      key[4], key[5], key[6], key[7], counter, 0, 0, 0};
+    uint32_t x[16];
+    memcpy(x, s, sizeof x);
+    for (int i = 0; i < 10; i++) { /* 20 rounds: a column round and a diagonal round each */
+        CHACHA_QR(x[0], x[4], x[8], x[12]);
+        CHACHA_QR(x[1], x[5], x[9], x[13]);
+        CHACHA_QR(x[2], x[6], x[10], x[14]);
+        CHACHA_QR(x[3], x[7], x[11], x[15]);
+        CHACHA_QR(x[0], x[5], x[10], x[15]);
+        CHACHA_QR(x[1], x[6], x[11], x[12]);
+        CHACHA_QR(x[2], x[7], x[8], x[13]);
+        CHACHA_QR(x[3], x[4], x[9], x[14]);
+    }
+    for (int i = 0; i < 16; i++) {
+        uint32_t v = x[i] + s[i];
+        out[4 * i] = (uint8_t)v;
+        out[4 * i + 1] = (uint8_t)(v >> 8);
+        out[4 * i + 2] = (uint8_t)(v >> 16);
+        out[4 * i + 3] = (uint8_t)(v >> 24);
+    }
+}
+
+/* /dev/urandom and /dev/random become one FIFO holding the first
+ * SANDBOX_RANDOM_BYTES of the seed's ChaCha20 keystream. The child keeps its
+ * write end (close-on-exec, never written again), so every open, also by
+ * programs it runs, reads on in the one stream without waiting for a
+ * writer; reads past its end wait. Made in /tmp (just mounted), bound over
+ * both devices read-only, and unlinked there. */
+static void seed_random(const uint8_t seed[32])
+{
+    static const char fifo[] = "/tmp/.urandom";
+    if (mkfifo(fifo, 0444) != 0) child_fail("mkfifo", fifo);
+    int fd = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) child_fail("open", fifo);
+    uint32_t key[8];
+    for (int i = 0; i < 8; i++)
+        key[i] = (uint32_t)seed[4 * i] | (uint32_t)seed[4 * i + 1] << 8 | (uint32_t)seed[4 * i + 2] << 16 |
+                 (uint32_t)seed[4 * i + 3] << 24;
+    uint8_t chunk[4096];
+    uint32_t counter = 0;
+    /* A pipe smaller than the stream (a lowered pipe-max-size) keeps its
+     * prefix: the same bytes for the same seed all the same. */
+    for (size_t done = 0; done < SANDBOX_RANDOM_BYTES; done += sizeof chunk) {
+        for (size_t i = 0; i < sizeof chunk; i += 64) chacha20_block(chunk + i, key, counter++);
+        if (write(fd, chunk, sizeof chunk) != (ssize_t)sizeof chunk) break;
+    }
+    if (bind_mount(fifo, "/dev/urandom", MS_RDONLY | MS_NODEV) != 0 || bind_mount(fifo, "/dev/random", MS_RDONLY | MS_NODEV) != 0)
+        child_fail("bind", "/dev/urandom");
+    if (unlink(fifo) != 0) child_fail("unlink", fifo);
+}
+
 /* Stage 1, in a fresh child: its cgroup, its own namespaces and /proc. */
 static void enter_namespaces(const sandbox_ctx *c, const int *cgroup, const int *close_fds, size_t n_close)
 {
@@ -557,6 +620,7 @@ void sandbox_finish(const sandbox_ctx *c, const sandbox_job *job)
     if (place_fds(job->fds, 4) != 0) child_fail("set up fds", NULL);
     for (size_t i = 0; i < 4; i++)
         if (job->fds[i] > 3) close(job->fds[i]);
+
     if (job->cgroup) {
         if (job->limits.memory_bytes && write_number(job->cgroup[2], job->limits.memory_bytes) != 0)
             child_fail("set memory limit", NULL);
@@ -578,6 +642,7 @@ void sandbox_finish(const sandbox_ctx *c, const sandbox_job *job)
     if (mount("tmpfs", "/.bundles", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1") != 0)
         child_fail("hide", "/.bundles");
     if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmp_opts) != 0) child_fail("mount", "/tmp");
+    if (job->random_seed) seed_random(job->random_seed);
     if (chdir("/var/task") != 0) child_fail("chdir", "/var/task");
 
     if (set_limit(RLIMIT_CPU, job->limits.cpu_seconds) != 0 || set_limit(RLIMIT_NOFILE, job->limits.open_files) != 0 ||

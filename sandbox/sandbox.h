@@ -22,6 +22,16 @@
  *    memory access, mounts, namespace and keyring calls, kernel modules,
  *    clock setting, io_uring, bpf, perf events and exotic socket families.
  *
+ * Randomness. In a child whose job has a random_seed, /dev/urandom and
+ * /dev/random are one FIFO holding the first SANDBOX_RANDOM_BYTES of the
+ * ChaCha20 keystream (RFC 8439; key = the seed, nonce and first counter 0):
+ * every open, also by the programs the child runs, reads on in that one
+ * stream, so the same seed gives the same bytes in the same order on every
+ * host; a read past its end waits (until the caller's timeout). getrandom(2)
+ * fails with ENOSYS in every child, which makes libc (getentropy,
+ * arc4random), CPython and OpenSSL read /dev/urandom instead. Without a seed
+ * the devices are the host's.
+ *
  * The caller must have CAP_SYS_ADMIN (the performer runs as root).
  * Conventions: functions return sandbox_err (SANDBOX_OK == 0), with
  * sandbox_strerror() naming each code and an optional `detail` buffer
@@ -60,6 +70,9 @@ const char *sandbox_strerror(sandbox_err e);
 #define SANDBOX_UID 65534
 #define SANDBOX_GID 65534
 #define SANDBOX_HOSTNAME "faas"
+/* How much of a seed's stream /dev/urandom holds: a pipe's default
+ * capacity, made in about 0.1 ms on each call. */
+#define SANDBOX_RANDOM_BYTES 65536
 
 /* ------------------------------------------------------------------------ */
 /* Runtime processes                                                          */
@@ -112,6 +125,7 @@ typedef struct {
     const int *close_fds;       /* the caller's own fds the child must not keep */
     size_t n_close_fds;
     sandbox_limits limits;
+    const uint8_t *random_seed; /* 32 bytes, or NULL: what /dev/urandom reads (see "Randomness") */
 } sandbox_job;
 
 /* Forks like fork(): returns 0 in the child, fully sandboxed as described at

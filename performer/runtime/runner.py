@@ -6,8 +6,8 @@
 # - the wall clock (time.time/time_ns/localtime/gmtime/ctime/strftime,
 #   datetime.now/utcnow/today, date.today) reads the task's timestamp;
 #   monotonic clocks stay real;
-# - random, os.urandom, random.SystemRandom, secrets and uuid.uuid4 draw
-#   from the task's seed: os.urandom from SHA-256(seed || counter) exactly
+# - random, os.urandom, os.getrandom, random.SystemRandom, secrets and
+#   uuid.uuid4 draw from the task's seed: os.urandom from SHA-256(seed || counter) exactly
 #   like runner.js, `random` from Mersenne Twister seeded with the seed;
 # - hash randomisation is off (PYTHONHASHSEED=0, set by the performer), so
 #   set iteration order is the same on every operator;
@@ -95,6 +95,8 @@ def _install_random():
         return state["random"].bytes(n)
 
     os.urandom = urandom
+    # getrandom(2) is ENOSYS in the sandbox: the same stream instead.
+    os.getrandom = lambda size, flags=0: urandom(size)
     random._urandom = urandom  # SystemRandom, and so `secrets`, use this name
 
 

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -457,6 +458,60 @@ static void test_hostile_bundles(void)
 /* ------------------------------------------------------------------------ */
 /* Determinism, restarts, concurrency, health, metrics                       */
 
+/* Code that reads /dev/urandom itself, or whose native code seeds from
+ * getrandom(2) (CPython's random.Random()), gets the task's stream: the
+ * same bytes for the same task, other bytes for another task, bytes of
+ * ChaCha20(perf_task_seed) (sandbox.h; computed here by OpenSSL) - at its
+ * start in Node.js; CPython's fork handler reseeds `random` from it first.
+ * Programs the function runs read it too (the fd survives exec). */
+static void test_urandom_device_per_task(void)
+{
+    static const char js[] =
+        "const fs = require('fs');\n"
+        "exports.handler = () => { const b = Buffer.alloc(16), fd = fs.openSync('/dev/urandom', 'r');\n"
+        "  fs.readSync(fd, b, 0, 16, null); fs.closeSync(fd); return {dev: b.toString('hex')}; };\n";
+    static const char py[] =
+        "import os, random, subprocess\n"
+        "def handler(x):\n"
+        "    with open('/dev/urandom', 'rb', buffering=0) as f:\n"
+        "        dev = f.read(16).hex()\n"
+        "    sub = subprocess.run(['/usr/bin/head', '-c', '8', '/dev/urandom'], capture_output=True, check=True).stdout\n"
+        "    return {'dev': dev, 'r': random.Random().random(), 'g': os.getrandom(4).hex(), 'sub': sub.hex()}\n";
+    static uint8_t zeros[SANDBOX_RANDOM_BYTES], stream[SANDBOX_RANDOM_BYTES];
+    uint8_t task_id[32], seed[32], iv[16] = {0};
+    memset(task_id, 7, 32);
+    perf_task_seed(seed, task_id);
+    int len = 0;
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    REQUIRE(c && EVP_EncryptInit_ex(c, EVP_chacha20(), NULL, seed, iv) == 1 &&
+            EVP_EncryptUpdate(c, stream, &len, zeros, sizeof zeros) == 1 && len == (int)sizeof stream);
+    EVP_CIPHER_CTX_free(c);
+    for (int k = 0; k < 2; k++) {
+        bundle_info b;
+        pt_file f = {k ? "handler.py" : "index.js", k ? py : js};
+        REQUIRE(pt_bundle(k ? "python" : "javascript", &f, 1, &b, NULL, NULL) == 0);
+        char *a = pt_call(&b, NULL, 0, "x", 1, 7, PT_README_TS, NULL, NULL);
+        char *again = pt_call(&b, NULL, 0, "x", 1, 7, PT_README_TS, NULL, NULL);
+        char *other = pt_call(&b, NULL, 0, "x", 1, 8, PT_README_TS, NULL, NULL);
+        REQUIRE(a && again && other);
+        CHECK_STR(a, again);
+        CHECK(strcmp(a, other) != 0);
+        CHECK_LACKS(a, "\"error\":\"");
+        const char *dev = strstr(a, "\"dev\":\"");
+        uint8_t got[16];
+        char hex[35] = "0x";
+        if (dev) memcpy(hex + 2, dev + 7, 32);
+        REQUIRE(dev && eth_hex_decode_exact(got, 16, hex) == ETH_OK);
+        const uint8_t *at = memmem(stream, sizeof stream, got, sizeof got);
+        CHECK(at != NULL);
+        if (k == 0) CHECK(at == stream);
+        else CHECK(strstr(a, "\"sub\":\"") && !strstr(a, "\"sub\":\"\"")); /* an exec'd program reads it too */
+        free(a);
+        free(again);
+        free(other);
+    }
+}
+
 static void test_two_performers_agree(void)
 {
     /* The second one listens on a Unix socket. */
@@ -470,10 +525,13 @@ static void test_two_performers_agree(void)
     REQUIRE(perf_client_new(&c2, second.endpoint) == PERF_OK);
     static const pt_file fns[][1] = {
         {{"index.js", "const c = require('crypto');\nexports.handler = (i) => ({i, r: [Math.random(), Math.random()],\n"
-                      "  u: c.randomUUID(), b: c.randomBytes(8).toString('hex'), t: new Date().toISOString()});\n"}},
+                      "  u: c.randomUUID(), b: c.randomBytes(8).toString('hex'), t: new Date().toISOString(),\n"
+                      "  dev: (() => { const b = Buffer.alloc(16), fs = require('fs'), fd = fs.openSync('/dev/urandom', 'r');\n"
+                      "    fs.readSync(fd, b); fs.closeSync(fd); return b.toString('hex'); })()});\n"}},
         {{"handler.py", "import random, uuid, os, time\ndef handler(i):\n"
                         "    return {'i': i, 'r': [random.random(), random.randint(0, 10**9)], 'u': str(uuid.uuid4()),\n"
-                        "            'b': os.urandom(8).hex(), 't': time.time(), 's': sorted({'b', 'a', 'c'}), 'h': hash('x')}\n"}},
+                        "            'b': os.urandom(8).hex(), 't': time.time(), 's': sorted({'b', 'a', 'c'}), 'h': hash('x'),\n"
+                        "            'mt': random.Random().random(), 'dev': open('/dev/urandom', 'rb').read(16).hex()}\n"}},
     };
     const char *runtimes[] = {"javascript", "python"};
     for (int k = 0; k < 3; k++) {
@@ -647,7 +705,7 @@ static const struct test_case cases[] = {
     TEST(hostile_read_secrets), TEST(hostile_write_outside_tmp), TEST(hostile_tmp_and_globals_do_not_persist),
     TEST(hostile_fork_bomb), TEST(hostile_memory), TEST(hostile_output_flood), TEST(hostile_network),
     TEST(hostile_kill_and_ptrace), TEST(hostile_proc_memory), TEST(hostile_bundles),
-    TEST(two_performers_agree), TEST(zygote_restart), TEST(concurrent_calls), TEST(health_and_metrics),
+    TEST(urandom_device_per_task), TEST(two_performers_agree), TEST(zygote_restart), TEST(concurrent_calls), TEST(health_and_metrics),
     TEST(bad_requests), TEST(cleanup),
 };
 

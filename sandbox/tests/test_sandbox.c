@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -50,6 +51,16 @@ static int fails_with(long r, int err)
     return r < 0 && errno == err;
 }
 
+/* n bytes of path from one open; how many came before EOF or an error. */
+static size_t read_path(const char *path, uint8_t *buf, size_t n)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t got = 0;
+    for (ssize_t r = 1; fd >= 0 && got < n && r > 0; got += r > 0 ? (size_t)r : 0) r = read(fd, buf + got, n - got);
+    if (fd >= 0) close(fd);
+    return got;
+}
+
 static void probe_root(void)
 {
     char host[64] = "";
@@ -79,6 +90,8 @@ static void probe_root(void)
 static void probe_invocation(int port)
 {
     PROBE("pid 1", getpid() == 1, "pid %d", (int)getpid());
+    uint8_t rnd[16];
+    PROBE("urandom without a seed: the runtime's", read_path("/dev/urandom", rnd, sizeof rnd) == sizeof rnd, "errno %d", errno);
     PROBE("uid nobody", getuid() == SANDBOX_UID && geteuid() == SANDBOX_UID && getgid() == SANDBOX_GID, "uid %d", (int)getuid());
     char cwd[64] = "";
     PROBE("cwd", getcwd(cwd, sizeof cwd) && strcmp(cwd, "/var/task") == 0, "%s", cwd);
@@ -125,6 +138,46 @@ static void probe_invocation(int port)
     PROBE("cpu limited", getrlimit(RLIMIT_CPU, &rl) == 0 && rl.rlim_max == 3, "%llu", (unsigned long long)rl.rlim_max);
 }
 
+/* The seeds of the random-stream jobs: chosen by the test, inherited. */
+static uint8_t seeds[2][32];
+
+/* With a seed, /dev/urandom and /dev/random are one stream: the first
+ * SANDBOX_RANDOM_BYTES of the seed's ChaCha20 keystream, computed here by
+ * OpenSSL (EVP_chacha20: iv = 32-bit counter || 96-bit nonce, all zero). */
+static void probe_random_stream(int which)
+{
+    uint8_t buf[8];
+    PROBE("getrandom hidden", fails_with(syscall(SYS_getrandom, buf, sizeof buf, 0), ENOSYS), "errno %d", errno);
+    static uint8_t got[SANDBOX_RANDOM_BYTES], want[SANDBOX_RANDOM_BYTES], zeros[SANDBOX_RANDOM_BYTES];
+    size_t n = read_path("/dev/urandom", got, 100);
+    n += read_path("/dev/random", got + n, 100);
+    /* A process without the child's fds (a program run with close_fds) reads on. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        syscall(SYS_close_range, 3u, ~0u, 0);
+        _exit(read_path("/dev/urandom", got + n, 100) == 100 ? 0 : 1);
+    }
+    int st = -1;
+    waitpid(pid, &st, 0);
+    PROBE("a process without the child's fds reads it", pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %x", st);
+    n += 100; /* what that process took */
+    n += read_path("/dev/urandom", got + n, sizeof got - n);
+    uint8_t iv[16] = {0};
+    int len = 0;
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int ok = c && EVP_EncryptInit_ex(c, EVP_chacha20(), NULL, seeds[which], iv) == 1 &&
+             EVP_EncryptUpdate(c, want, &len, zeros, sizeof zeros) == 1 && len == (int)sizeof want;
+    EVP_CIPHER_CTX_free(c);
+    PROBE("the stream is the seed's ChaCha20 keystream, across opens", ok && memcmp(got, want, 200) == 0, "%d", ok);
+    PROBE("the stream holds SANDBOX_RANDOM_BYTES", n == SANDBOX_RANDOM_BYTES && memcmp(got + 300, want + 300, n - 300) == 0,
+          "%zu bytes", n);
+    int fd = open("/dev/urandom", O_RDONLY | O_NONBLOCK);
+    PROBE("past its end a read waits", fd >= 0 && fails_with(read(fd, buf, 1), EAGAIN), "errno %d", errno);
+    if (fd >= 0) close(fd);
+    PROBE("read-only", fails_with(open("/dev/urandom", O_WRONLY | O_NONBLOCK), EACCES) || errno == EROFS, "errno %d", errno);
+    PROBE("gone from /tmp", fails_with(access("/tmp/.urandom", F_OK), ENOENT), "errno %d", errno);
+}
+
 static void probe_fresh_tmp(void)
 {
     PROBE("tmp is fresh", fails_with(access("/tmp/left-behind", F_OK), ENOENT), "errno %d", errno);
@@ -167,6 +220,7 @@ static void probe_fork_bomb(void)
 }
 
 static char diag[1024]; /* what the last child wrote to its fds 1 and 2 */
+static const uint8_t *job_seed; /* the next job's random_seed */
 
 /* As a zygote: runs probe in a sandboxed child and relays its lines.
  * Returns the child's wait status. */
@@ -177,7 +231,8 @@ static int run_job(const sandbox_ctx *ctx, const char *bundle, const int *cg, ui
     int close_fds[] = {res[0], dg[0]};
     sandbox_job job = {.bundle = bundle, .fds = {devnull, dg[1], dg[1], res[1]}, .cgroup = cg, .close_fds = close_fds,
                        .n_close_fds = 2,
-                       .limits = {.cpu_seconds = 3, .open_files = 64, .tmp_bytes = 1 << 20, .procs = 8, .memory_bytes = memory}};
+                       .limits = {.cpu_seconds = 3, .open_files = 64, .tmp_bytes = 1 << 20, .procs = 8, .memory_bytes = memory},
+                       .random_seed = job_seed};
     int pidfd;
     pid_t pid = sandbox_fork(ctx, &job, &pidfd);
     if (pid == 0) {
@@ -213,6 +268,7 @@ static void call_fresh(int arg) { (void)arg; probe_fresh_tmp(); }
 static void call_network(int port) { probe_network_allowed(port); }
 static void call_memory(int arg) { (void)arg; probe_memory_hog(); }
 static void call_forks(int arg) { (void)arg; probe_fork_bomb(); }
+static void call_random(int which) { probe_random_stream(which); }
 
 static int inside(const char *mode, int port)
 {
@@ -233,6 +289,13 @@ static int inside(const char *mode, int port)
         st = run_job(ctx, "missing", NULL, 0, call_fresh, 0);
         PROBE("missing bundle fails setup", WIFEXITED(st) && WEXITSTATUS(st) == SANDBOX_EXIT_SETUP, "status %x", st);
         PROBE("setup failure says why", strstr(diag, "sandbox: bind /.bundles/missing: ENOENT") != NULL, "%s", diag);
+        for (int k = 0; k < 2; k++) {
+            memset(seeds[k], 0x5a + k, 32);
+            job_seed = seeds[k];
+            st = run_job(ctx, "b1", NULL, 0, call_random, k);
+            PROBE("random-stream child exits cleanly", WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %x %s", st, diag);
+        }
+        job_seed = NULL;
         int pidfd;
         sandbox_job bad = {.bundle = "../b1", .limits = {.cpu_seconds = 1, .open_files = 8, .tmp_bytes = 1, .procs = 1}};
         PROBE("bad bundle name refused", sandbox_fork(ctx, &bad, &pidfd) < 0 && errno == EINVAL, "errno %d", errno);
