@@ -463,7 +463,7 @@ static void test_hostile_bundles(void)
  * same bytes for the same task, other bytes for another task, bytes of
  * ChaCha20(perf_task_seed) (sandbox.h; computed here by OpenSSL) - at its
  * start in Node.js; CPython's fork handler reseeds `random` from it first.
- * Programs the function runs read it too (the fd survives exec). */
+ * Programs the function runs read it too. */
 static void test_urandom_device_per_task(void)
 {
     static const char js[] =
