@@ -232,6 +232,8 @@ typedef struct {
     uint64_t start_block;       /* start_block: first block scanned when the store is new (0: the head) */
     uint64_t confirmations;     /* confirmations: blocks on top of a TaskCreated before serving it */
     uint64_t executor_timeout_ms; /* executor_timeout_ms: one request to an executor */
+    int increasing_timestamps;  /* increasing_timestamps: each block is stamped after its parent (no wait for
+                                 * the next second before submitResult) */
 } agg_settings;
 
 extern const svc_setting agg_settings_table[];

@@ -31,6 +31,9 @@ const svc_setting agg_settings_table[] = {
       "first block to scan when the store is new (0: the current head)"),
     S("confirmations", "confirmations", "FAAS_AGGREGATOR_CONFIRMATIONS", UINT, confirmations, "0",
       "blocks on top of a TaskCreated before it is served"),
+    S("increasing_timestamps", "increasing-timestamps", "FAAS_AGGREGATOR_INCREASING_TIMESTAMPS", BOOL,
+      increasing_timestamps, "false",
+      "every block is stamped later than its parent (the devnet's miner): submit without waiting for the next second"),
     S("executor_timeout_ms", "executor-timeout-ms", NULL, UINT, executor_timeout_ms, "10000",
       "one request to an executor"),
 #undef S

@@ -118,9 +118,11 @@ static int on_revert(submitter *sb, agg_submission *s, const char *why)
 {
     count(sb, "reverted");
     if (strstr(why, "TimestampAtCreation")) {
-        /* Too early for the chain's clock: at the next second. */
+        /* Too early for the chain's clock: at the next second, or (blocks
+         * stamped after their parents) with the next block. */
         int64_t now = agg_chain_now_ms(sb->a);
-        s->next_mono_ms = svc_mono_ms() + (double)(1000 - now % 1000) + 1;
+        if (sb->a->cfg.increasing_timestamps) retry_later(s);
+        else s->next_mono_ms = svc_mono_ms() + (double)(1000 - now % 1000) + 1;
         return 0;
     }
     if (strstr(why, "InvalidTaskStatus(1, 2)")) {
@@ -275,8 +277,11 @@ static long work(submitter *sb)
         } else if (!s->creation_time && learn_task(sb, s)) {
             continue;
         } else if (s->creation_time) {
-            /* The first instant the next block's timestamp exceeds the creation time. */
-            int64_t wait = ((int64_t)s->creation_time + 1) * 1000 - agg_chain_now_ms(sb->a);
+            /* The first instant the next block's timestamp exceeds the creation
+             * time: at once when every block is stamped after its parent. */
+            int64_t wait = sb->a->cfg.increasing_timestamps
+                               ? 0
+                               : ((int64_t)s->creation_time + 1) * 1000 - agg_chain_now_ms(sb->a);
             if (wait > 0) {
                 s->next_mono_ms = now + (double)wait + 1;
                 /* The wait is the chain's, not ours: it leaves the off-chain latency. */

@@ -54,6 +54,7 @@ void devnet_opts_default(devnet_opts *o)
     if (!o->threshold_bps) o->threshold_bps = 6667;
     if (!o->task_sla) o->task_sla = 60;
     if (!o->timeout_s) o->timeout_s = 90;
+    if (!o->block_time_ms) o->block_time_ms = 100;
 }
 
 static devnet_err fail(char *detail, devnet_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -371,6 +372,35 @@ static devnet_err start_anvil(up_ctx *c, char *detail)
     return DEVNET_OK;
 }
 
+/* The miner (miner.c) runs before the deploy step: with automine off,
+ * nothing else mines its transactions. It is up once anvil's automine is off. */
+static devnet_err start_miner(up_ctx *c, char *detail)
+{
+    if (c->o->automine) return DEVNET_OK;
+    char dir[PATH_CAP], log[PATH_CAP], bin[PATH_CAP], bt[32];
+    pathf(dir, "%s/miner", c->dir);
+    if (mkdirs(dir, 0755)) return fail(detail, DEVNET_ERR_IO, "cannot create %s", dir);
+    snprintf(bt, sizeof bt, "%u.%03u", c->o->block_time_ms / 1000, c->o->block_time_ms % 1000);
+    char *argv[] = { pathf(bin, "%s/faas-devnet", c->bin), "miner", "--rpc-url", c->rpc_url, "--block-time", bt, NULL };
+    pid_t pid = spawn(argv, dir, pathf(log, "%s/log", dir));
+    if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start the miner");
+    record_service(c, "miner", "faas-devnet", pid, "blocks");
+    eth_rpc *r = eth_rpc_new(c->rpc_url, NULL);
+    int automine = 1;
+    for (int i = 0; r && automine && i < 100; i++) {
+        json_t *res = NULL;
+        if (eth_rpc_call(r, &res, "anvil_getAutomine", json_array()) == ETH_OK) automine = json_is_true(res);
+        json_decref(res);
+        if (automine) {
+            struct timespec ts = { 0, 50 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    eth_rpc_free(r);
+    if (automine) return fail(detail, DEVNET_ERR_START, "the miner did not start (see %s)", log);
+    return DEVNET_OK;
+}
+
 static devnet_err make_keys(up_ctx *c, char *detail)
 {
     if (eth_key_generate(&c->aggregator) != ETH_OK) return fail(detail, DEVNET_ERR_IO, "no randomness for keys");
@@ -517,10 +547,11 @@ static devnet_err start_aggregator(up_ctx *c, char *detail)
     int bad = write_text(pathf(key, "%s/key", dir), eth_hex_encode(hex, c->aggregator.secret, 32), 0600);
     eth_wipe(hex, sizeof hex);
     snprintf(listen, sizeof listen, "127.0.0.1:%u", c->aggregator_port);
-    json_t *doc = json_pack("{s:s,s:s,s:I,s:o,s:s,s:s,s:s,s:I}", "rpc_url", c->rpc_url, "ws_url", c->ws_url, "chain_id",
-                            (json_int_t)c->chain_id, "contracts", contracts_json(c), "key_file", "key", "listen", listen,
-                            "data_dir", "data", "start_block",
-                            json_integer_value(json_object_get(c->deployment, "deployBlock")));
+    json_t *doc = json_pack("{s:s,s:s,s:I,s:o,s:s,s:s,s:s,s:I,s:b}", "rpc_url", c->rpc_url, "ws_url", c->ws_url,
+                            "chain_id", (json_int_t)c->chain_id, "contracts", contracts_json(c), "key_file", "key",
+                            "listen", listen, "data_dir", "data", "start_block",
+                            json_integer_value(json_object_get(c->deployment, "deployBlock")), "increasing_timestamps",
+                            !c->o->automine);
     bad = bad || write_json(pathf(cfg, "%s/config.json", dir), doc, 0644);
     json_decref(doc);
     if (bad) return fail(detail, DEVNET_ERR_IO, "cannot write the aggregator's files");
@@ -584,6 +615,9 @@ static void print_summary(up_ctx *c)
     fprintf(o, "Verifier:      %s\n", dep(c, "bn254CertificateVerifier"));
     fprintf(o, "Aggregator:    %s  status API http://127.0.0.1:%u/v1/tasks/<task id>\n",
             eth_address_to_hex(addr, &c->aggregator.address), c->aggregator_port);
+    if (c->o->automine) fprintf(o, "Blocks:        anvil automine (a block per transaction)\n");
+    else fprintf(o, "Blocks:        as transactions come, at most one per %u ms, each stamped after its parent\n",
+                 c->o->block_time_ms);
     fprintf(o, "Operators:     %u, threshold %u bps of stake, task SLA %u s\n", c->o->operators, c->o->threshold_bps,
             c->o->task_sla);
     if (strcmp(c->performer, "local") == 0)
@@ -640,6 +674,7 @@ devnet_err devnet_up(const char *home, const char *root, const char *bin_dir, co
     fprintf(out, "starting anvil on %s\n", c->rpc_url);
     fflush(out);
     if (!rc) rc = start_anvil(c, detail);
+    if (!rc) rc = start_miner(c, detail);
     if (!rc) rc = make_keys(c, detail);
     if (!rc) {
         fprintf(out, "deploying contracts and registering %u operators\n", o.operators);

@@ -10,8 +10,8 @@
  *   devnet/state.json        what runs: ports, pids, addresses (devnet_status)
  *   devnet/deployment.json   the deploy step's output (contracts/scripts/deploy.mjs)
  *   devnet/anvil.json        anvil's accounts (--config-out)
- *   devnet/<name>/           one directory per service: anvil, aggregator,
- *                            operator-1..N, each with its config.json, keys
+ *   devnet/<name>/           one directory per service: anvil, miner,
+ *                            aggregator, operator-1..N, each with its config.json, keys
  *                            (mode 0600), data/ and log
  * Services are started in their own sessions and stopped by the pids
  * recorded in state.json (checked against /proc before any signal), so two
@@ -51,6 +51,12 @@ typedef struct {
     uint16_t threshold_bps;     /* stake threshold (default 6667: 2/3) */
     unsigned task_sla;          /* seconds (default 60) */
     unsigned timeout_s;         /* for everything to become healthy (default 90) */
+    /* Blocks: the devnet's miner (devnet_miner_run) mines a block as soon as
+     * a transaction waits, at most one per block_time_ms (default 100), each
+     * stamped after its parent; automine instead leaves it to anvil (a block
+     * per transaction, stamped with the wall clock's second). */
+    unsigned block_time_ms;
+    int automine;
     /* TEST ONLY: operator index (1-based, 0 = none) that lies about results,
      * and one that answers BLS signatures that do not verify. */
     unsigned lie;
@@ -71,6 +77,12 @@ char *devnet_root(const char *bin_dir);
  * out. On failure whatever was started is stopped again. */
 devnet_err devnet_up(const char *home, const char *root, const char *bin_dir, const devnet_opts *o, FILE *out,
                      char *detail);
+/* The miner service (`faas-devnet miner`, miner.c): turns off anvil's
+ * automine at rpc_url, then until *stop mines a block whenever transactions
+ * wait, stamped max(parent + 1 s, wall clock), at most one per block_time_s.
+ * Returns DEVNET_ERR_ARG for a block time outside (0, 3600] or a bad URL,
+ * DEVNET_ERR_START when anvil cannot be reached at the start. */
+devnet_err devnet_miner_run(const char *rpc_url, double block_time_s, volatile int *stop, char *detail);
 /* Stops every service recorded in the state (SIGTERM, then SIGKILL after
  * 5 s) and marks the devnet stopped. DEVNET_ERR_NOT_RUNNING when none runs. */
 devnet_err devnet_down(const char *home, FILE *out, char *detail);

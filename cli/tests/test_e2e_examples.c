@@ -100,14 +100,12 @@ static void expect(json_t *got, json_t *logs, const char *want, const char *log)
 /* The timestamp of the block that mined tx, as JavaScript's toISOString(). */
 static void block_iso(const char *tx, char iso[40])
 {
-    json_t *rc = NULL, *b = NULL;
+    json_t *rc = NULL;
     uint64_t num = 0, ts = 0;
     iso[0] = 0;
     if (eth_rpc_call(net.rpc, &rc, "eth_getTransactionReceipt", json_pack("[s]", tx)) != ETH_OK ||
         eth_json_quantity(&num, json_object_get(rc, "blockNumber")) != ETH_OK ||
-        eth_rpc_call(net.rpc, &b, "eth_getBlockByNumber", json_pack("[o,b]", eth_json_from_quantity(num), 0)) !=
-            ETH_OK ||
-        eth_json_quantity(&ts, json_object_get(b, "timestamp")) != ETH_OK) {
+        !(ts = e2e_block_timestamp(&net, num))) {
         test_fail(__FILE__, __LINE__, "cannot read the block of %s", tx);
     } else {
         time_t t = (time_t)ts;
@@ -116,7 +114,6 @@ static void block_iso(const char *tx, char iso[40])
         strftime(iso, 40, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
     }
     json_decref(rc);
-    json_decref(b);
 }
 
 /* The seed's simple function with the seed's call: its exact output. */

@@ -1,6 +1,7 @@
 /* bin/faas-devnet - the local FaaS AVS network (devnet.h):
  *   faas-devnet up [--operators N] [--port P] [--detach] [...]
- *   faas-devnet down | status | logs [NAME] [-f] */
+ *   faas-devnet down | status | logs [NAME] [-f]
+ *   faas-devnet miner --rpc-url URL [--block-time S]   (started by up) */
 #include "devnet.h"
 
 #include "svc.h"
@@ -25,11 +26,15 @@ static const char USAGE[] =
     "      --threshold-bps B   stake threshold of the operator set (default 6667 = 2/3)\n"
     "      --task-sla S        seconds a task may take (default 60)\n"
     "      --timeout S         seconds to wait for health (default 90)\n"
+    "      --block-time S      at most one block per S seconds (default 0.1), mined as\n"
+    "                          soon as a transaction waits and stamped after its parent;\n"
+    "                          0: anvil's automine (a block per transaction)\n"
     "      --test-lie I        TEST ONLY: operator I (1-based) answers a wrong result\n"
     "      --test-bad-signature I  TEST ONLY: operator I answers signatures that do not verify\n"
     "  down      stop everything this FAAS_HOME's devnet started (by pid)\n"
     "  status    show the services, their pids and health\n"
     "  logs [NAME] [-f|--follow]   print (and follow) the services' logs\n"
+    "  miner --rpc-url URL [--block-time S]   the block producer `up` starts (runs until SIGTERM)\n"
     "\n"
     "Files live in FAAS_HOME (default ~/.faas): config.json for faas-cli, devnet/ for the rest.\n";
 
@@ -48,6 +53,41 @@ static int parse_uint(const char *s, unsigned *out, unsigned max)
     if (!s || !*s || *end || v > max) return -1;
     *out = (unsigned)v;
     return 0;
+}
+
+/* Seconds with a fraction, 0 to 3600. */
+static int parse_seconds(const char *s, double *out)
+{
+    char *end;
+    double v = s ? strtod(s, &end) : 0;
+    if (!s || !*s || *end || !(v >= 0 && v <= 3600)) return -1;
+    *out = v;
+    return 0;
+}
+
+static int miner(int argc, char **argv)
+{
+    const char *rpc = NULL;
+    double bt = 0.1;
+    for (int i = 0; i < argc; i += 2) { /* --option value pairs */
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--rpc-url") == 0 && v) rpc = v;
+        else if (strcmp(argv[i], "--block-time") == 0 && !parse_seconds(v, &bt) && bt > 0) {}
+        else {
+            fprintf(stderr, "faas-devnet miner: bad option %s%s%s\n", argv[i], v ? " " : "", v ? v : "");
+            return 2;
+        }
+    }
+    if (!rpc) {
+        fprintf(stderr, "faas-devnet miner: --rpc-url is required\n");
+        return 2;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    char detail[SVC_DETAIL_MAX] = "";
+    devnet_err e = devnet_miner_run(rpc, bt, &stop_flag, detail);
+    if (e) fprintf(stderr, "faas-devnet miner: %s: %s\n", devnet_strerror(e), detail);
+    return e ? 1 : 0;
 }
 
 static int up(int argc, char **argv, const char *home, const char *root, const char *bin)
@@ -72,6 +112,12 @@ static int up(int argc, char **argv, const char *home, const char *root, const c
             bad = parse_uint(v, &o.task_sla, 604800) || !o.task_sla;
         } else if (strcmp(a, "--timeout") == 0) {
             bad = parse_uint(v, &o.timeout_s, 3600) || !o.timeout_s;
+        } else if (strcmp(a, "--block-time") == 0) {
+            double bt = 0;
+            bad = parse_seconds(v, &bt);
+            o.automine = !bad && bt == 0;
+            o.block_time_ms = (unsigned)(bt * 1000 + 0.5);
+            bad = bad || (!o.automine && !o.block_time_ms);
         } else if (strcmp(a, "--test-lie") == 0) {
             bad = parse_uint(v, &o.lie, 32) || !o.lie;
         } else if (strcmp(a, "--test-bad-signature") == 0) {
@@ -141,6 +187,8 @@ int main(int argc, char **argv)
         devnet_err e = cmd[0] == 'd' ? devnet_down(home, stdout, detail) : devnet_status(home, stdout, detail);
         if (e && *detail) fprintf(stderr, "faas-devnet: %s\n", detail);
         rc = e ? 1 : 0;
+    } else if (strcmp(cmd, "miner") == 0) {
+        rc = miner(argc - 2, argv + 2);
     } else if (strcmp(cmd, "logs") == 0) {
         const char *name = NULL;
         int follow = 0;

@@ -125,8 +125,11 @@ int e2e_up(e2e_net *n, const char *args)
     snprintf(n->rpc_url, sizeof n->rpc_url, "http://127.0.0.1:%d", n->port);
     snprintf(n->ws_url, sizeof n->ws_url, "ws://127.0.0.1:%d", n->port);
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "FAAS_HOME='%s' '%s/faas-devnet' up --detach --port %d %s > '%s/up.log' 2>&1", n->home,
-             test_bin_dir(), n->port, args ? args : "", n->home);
+    /* FAAS_E2E_DEVNET_ARGS: the same tests on another kind of devnet
+     * ("--block-time 0": anvil's automine); args given here come last and win. */
+    const char *env = getenv("FAAS_E2E_DEVNET_ARGS");
+    snprintf(cmd, sizeof cmd, "FAAS_HOME='%s' '%s/faas-devnet' up --detach --port %d %s %s > '%s/up.log' 2>&1", n->home,
+             test_bin_dir(), n->port, env ? env : "", args ? args : "", n->home);
     int rc = system(cmd);
     if (rc != 0) {
         snprintf(cmd, sizeof cmd, "cat '%s/up.log' >&2", n->home);
@@ -358,6 +361,27 @@ int e2e_call_async(e2e_net *n, const uint8_t id[32], const char *input, uint8_t 
     json_decref(args);
     eth_buf_free(&data);
     return ok ? 0 : -1;
+}
+
+uint64_t e2e_block_timestamp(e2e_net *n, uint64_t block)
+{
+    json_t *b = NULL;
+    uint64_t ts = 0;
+    if (eth_rpc_call(n->rpc, &b, "eth_getBlockByNumber", json_pack("[o,b]", eth_json_from_quantity(block), 0)) != ETH_OK ||
+        eth_json_quantity(&ts, json_object_get(b, "timestamp")) != ETH_OK)
+        ts = 0;
+    json_decref(b);
+    return ts;
+}
+
+int64_t e2e_chain_ahead_ms(e2e_net *n)
+{
+    uint64_t head = 0;
+    if (eth_rpc_block_number(n->rpc, &head) != ETH_OK) return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t ahead = (int64_t)e2e_block_timestamp(n, head) * 1000 - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    return ahead > 0 ? ahead : 0;
 }
 
 int e2e_task_of_tx(e2e_net *n, const uint8_t tx[32], uint8_t task[32], uint64_t *block)

@@ -30,7 +30,7 @@ typedef struct {
     pid_t watchdog;
 } e2e_net;
 
-/* faas-devnet up --detach --port <free> <args> with a fresh FAAS_HOME;
+/* faas-devnet up --detach --port <free> $FAAS_E2E_DEVNET_ARGS <args> with a fresh FAAS_HOME;
  * 0 or -1 (the devnet's output is in <home>/up.log). A watchdog process
  * runs `faas-devnet down` when this process ends in any way (even killed
  * by ctest's timeout), so no service outlives its test. */
@@ -57,6 +57,12 @@ int e2e_service_url(e2e_net *n, const char *service, char *out, size_t cap);
 /* GET url: the body (caller frees; NULL when there was no answer) and the
  * HTTP status in *status (0 without an answer). */
 char *e2e_http_get(const char *url, long *status);
+/* The timestamp of block number `block` (0 when it cannot be read). */
+uint64_t e2e_block_timestamp(e2e_net *n, uint64_t block);
+/* How far the chain's latest block is stamped ahead of the wall clock, in ms
+ * (0 when it is not): the devnet's miner runs the chain's clock ahead under
+ * load, and a deadline in chain seconds passes that much later in wall time. */
+int64_t e2e_chain_ahead_ms(e2e_net *n);
 
 /* Registers a function directory's bundle on chain (bundle_pack_dir, then
  * FaaS.registerFunction); id gets the function id. 0 or -1. */

@@ -1,4 +1,6 @@
-/* test_e2e_quorum.c - 3 operators at 2/3 of stake, task SLA 8 s: a bundle
+/* test_e2e_quorum.c - 3 operators at 2/3 of stake, task SLA 8 s: a burst
+ * of calls on the devnet's miner shares blocks, each stamped after its
+ * parent, and every call is verified; a bundle
  * served from a URL runs when it hashes to its id and is refused by every
  * executor when it does not (the task fails at once); with one
  * executor stopped a call is still verified and the stopped operator is a
@@ -25,6 +27,47 @@ static void setup(void)
         e2e_write_js(&net, "echo", "exports.handler = async (input) => ({ echo: input });\n", dir, sizeof dir) == 0 &&
         e2e_register_dir(&net, dir, fid) == 0)
         up = 1;
+}
+
+/* The devnet's miner (its default): a burst of calls shares blocks (fewer
+ * blocks than calls), every block is stamped later than its parent, so each
+ * result lands in a block after its task's (TimestampAtCreation) without
+ * waiting for a second boundary. */
+static void test_miner_burst(void)
+{
+    setup();
+    REQUIRE(up == 1);
+    json_t *am = NULL;
+    REQUIRE(eth_rpc_call(net.rpc, &am, "anvil_getAutomine", json_array()) == ETH_OK);
+    int automine = json_is_true(am);
+    json_decref(am);
+    if (automine) {
+        printf("  (automine devnet: no miner to test)\n");
+        return;
+    }
+    enum { BURST = 12 };
+    uint8_t tx[BURST][32], task[BURST][32];
+    uint64_t block[BURST], head0 = 0, head1 = 0;
+    REQUIRE(eth_rpc_block_number(net.rpc, &head0) == ETH_OK);
+    for (int i = 0; i < BURST; i++) {
+        char input[32];
+        snprintf(input, sizeof input, "{\"burst\":%d}", i);
+        REQUIRE(e2e_call_async(&net, fid, input, tx[i]) == 0);
+    }
+    size_t blocks = 0;
+    for (int i = 0; i < BURST; i++) {
+        REQUIRE(e2e_task_of_tx(&net, tx[i], task[i], &block[i]) == 0);
+        blocks += i == 0 || block[i] != block[i - 1];
+    }
+    CHECK(blocks < BURST / 2);
+    for (int i = 0; i < BURST; i++) CHECK_INT(e2e_wait_status(&net, task[i], 2, 20000), 0);
+    REQUIRE(eth_rpc_block_number(net.rpc, &head1) == ETH_OK);
+    uint64_t prev = e2e_block_timestamp(&net, head0);
+    for (uint64_t b = head0 + 1; b <= head1; b++) {
+        uint64_t ts = e2e_block_timestamp(&net, b);
+        CHECK(ts > prev);
+        prev = ts;
+    }
 }
 
 /* A bundle at a URL: fetched by every executor, checked against its id. */
@@ -103,8 +146,9 @@ static void test_two_stopped_expires(void)
     uint8_t task[32];
     uint64_t block;
     REQUIRE(e2e_call(&net, fid, "\"two down\"", task, &block) == 0);
-    /* The aggregator gives up once the deadline (creation + 8 s) passed. */
-    json_t *st = e2e_aggregator_wait(&net, task, "expired", 20000);
+    /* The aggregator gives up once the deadline (creation + 8 s, chain time)
+     * passed: later in wall time by as much as the chain's clock is ahead. */
+    json_t *st = e2e_aggregator_wait(&net, task, "expired", 20000 + (long)e2e_chain_ahead_ms(&net));
     CHECK_STR(json_string_value(json_object_get(st, "status")), "expired");
     const char *reason = json_string_value(json_object_get(st, "reason"));
     CHECK(reason && strstr(reason, "threshold not met"));
@@ -130,6 +174,7 @@ static void test_zz_down(void)
 }
 
 static const struct test_case cases[] = {
+    TEST(miner_burst),
     TEST(url_bundle),
     TEST(one_stopped_still_verified),
     TEST(two_stopped_expires),
