@@ -341,12 +341,18 @@ static int save_state(up_ctx *c)
     return write_json(state_path(p, c->home), c->state, 0644);
 }
 
-static int record_service(up_ctx *c, const char *name, const char *exe, pid_t pid, const char *health)
+/* A started service in the state: its command line (argv, for a restart
+ * by hand or by a test), pid, directory and health check (an http URL, or a
+ * word for services without one). */
+static int record_service(up_ctx *c, const char *name, char *const argv[], pid_t pid, const char *health)
 {
     char dir[PATH_CAP];
+    const char *exe = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    json_t *args = json_array();
+    for (size_t i = 0; argv[i]; i++) json_array_append_new(args, json_string(argv[i]));
     json_array_append_new(json_object_get(c->state, "services"),
-                          json_pack("{s:s,s:s,s:i,s:s,s:s}", "name", name, "exe", exe, "pid", (int)pid, "dir",
-                                    pathf(dir, "%s/%s", c->dir, name), "health", health ? health : ""));
+                          json_pack("{s:s,s:s,s:o,s:i,s:s,s:s}", "name", name, "exe", exe, "argv", args, "pid",
+                                    (int)pid, "dir", pathf(dir, "%s/%s", c->dir, name), "health", health ? health : ""));
     return save_state(c);
 }
 
@@ -360,7 +366,7 @@ static devnet_err start_anvil(up_ctx *c, char *detail)
     char *argv[] = { "anvil", "--host", "127.0.0.1", "--port", port, "--silent", "--config-out", cfg, NULL };
     pid_t pid = spawn(argv, dir, pathf(log, "%s/log", dir));
     if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start anvil");
-    record_service(c, "anvil", "anvil", pid, "rpc");
+    record_service(c, "anvil", argv, pid, "rpc");
     eth_rpc *r = eth_rpc_new(c->rpc_url, NULL);
     for (int i = 0; r && i < 150; i++) {
         if (eth_rpc_chain_id(r, &c->chain_id) == ETH_OK && (c->anvil = json_load_file(cfg, 0, NULL))) break;
@@ -384,7 +390,7 @@ static devnet_err start_miner(up_ctx *c, char *detail)
     char *argv[] = { pathf(bin, "%s/faas-devnet", c->bin), "miner", "--rpc-url", c->rpc_url, "--block-time", bt, NULL };
     pid_t pid = spawn(argv, dir, pathf(log, "%s/log", dir));
     if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start the miner");
-    record_service(c, "miner", "faas-devnet", pid, "blocks");
+    record_service(c, "miner", argv, pid, "blocks");
     eth_rpc *r = eth_rpc_new(c->rpc_url, NULL);
     int automine = 1;
     for (int i = 0; r && automine && i < 100; i++) {
@@ -530,11 +536,11 @@ static devnet_err start_executors(up_ctx *c, char *detail)
         int wrote = write_json(pathf(cfg, "%s/config.json", k->dir), doc, 0644);
         json_decref(doc);
         if (wrote) return fail(detail, DEVNET_ERR_IO, "cannot write %s", cfg);
-        char *argv[] = { pathf(bin, "%s/executor", c->bin), "--config", "config.json", NULL };
+        char *argv[] = { pathf(bin, "%s/executor", c->bin), "--config", cfg, NULL };
         pid_t pid = spawn(argv, k->dir, pathf(log, "%s/log", k->dir));
         if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start %s", k->name);
         snprintf(health, sizeof health, "http://%s/healthz", listen);
-        record_service(c, k->name, "executor", pid, health);
+        record_service(c, k->name, argv, pid, health);
     }
     return DEVNET_OK;
 }
@@ -555,11 +561,11 @@ static devnet_err start_aggregator(up_ctx *c, char *detail)
     bad = bad || write_json(pathf(cfg, "%s/config.json", dir), doc, 0644);
     json_decref(doc);
     if (bad) return fail(detail, DEVNET_ERR_IO, "cannot write the aggregator's files");
-    char *argv[] = { pathf(bin, "%s/aggregator", c->bin), "--config", "config.json", NULL };
+    char *argv[] = { pathf(bin, "%s/aggregator", c->bin), "--config", cfg, NULL };
     pid_t pid = spawn(argv, dir, pathf(log, "%s/log", dir));
     if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start the aggregator");
     snprintf(health, sizeof health, "http://%s/healthz", listen);
-    record_service(c, "aggregator", "aggregator", pid, health);
+    record_service(c, "aggregator", argv, pid, health);
     return DEVNET_OK;
 }
 

@@ -7,7 +7,8 @@
  *                            chain_id, faas_address, taskmailbox_address,
  *                            aggregator_url (its status API),
  *                            private_key_file (devnet/dev-key: anvil account 0)
- *   devnet/state.json        what runs: ports, pids, addresses (devnet_status)
+ *   devnet/state.json        what runs: ports, and per service its command
+ *                            line, pid and health check; addresses (devnet_status)
  *   devnet/deployment.json   the deploy step's output (contracts/scripts/deploy.mjs)
  *   devnet/anvil.json        anvil's accounts (--config-out)
  *   devnet/<name>/           one directory per service: anvil, miner,

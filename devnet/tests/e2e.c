@@ -208,24 +208,20 @@ int e2e_service_url(e2e_net *n, const char *service, char *out, size_t cap)
 int e2e_start_service(e2e_net *n, const char *service, const char *const *wrapper, const char *const *extra,
                       long timeout_ms)
 {
-    char bin[512], cfg[512], log[512], p[512], health[256] = "";
+    char log[512], p[512], health[256] = "";
     json_t *st, *svc = service_record(n, service, &st);
-    const char *exe = json_string_value(json_object_get(svc, "exe"));
-    if (!exe) {
+    json_t *cmd = json_object_get(svc, "argv");
+    if (!json_array_size(cmd)) {
         json_decref(st);
         return -1;
     }
-    snprintf(bin, sizeof bin, "%s/%s", test_bin_dir(), exe);
-    snprintf(cfg, sizeof cfg, "%s/devnet/%s/config.json", n->home, service);
     snprintf(log, sizeof log, "%s/devnet/%s/log", n->home, service);
     snprintf(health, sizeof health, "%s", jstr(json_object_get(svc, "health")));
-    char *argv[48];
+    char *argv[64];
     size_t k = 0;
     for (; wrapper && *wrapper && k < 40; wrapper++) argv[k++] = (char *)*wrapper;
-    argv[k++] = bin;
-    argv[k++] = "--config";
-    argv[k++] = cfg;
-    for (; extra && *extra && k < 47; extra++) argv[k++] = (char *)*extra;
+    for (size_t i = 0; i < json_array_size(cmd) && k < 56; i++) argv[k++] = (char *)jstr(json_array_get(cmd, i));
+    for (; extra && *extra && k < 63; extra++) argv[k++] = (char *)*extra;
     argv[k] = NULL;
     pid_t pid = test_spawn(argv, log);
     /* The state follows (pid, and the program that runs: the wrapper's, if
@@ -234,8 +230,9 @@ int e2e_start_service(e2e_net *n, const char *service, const char *const *wrappe
     json_object_set_new(svc, "pid", json_integer(pid));
     json_object_set_new(svc, "exe", json_string(prog ? prog + 1 : argv[0]));
     int rc = pid > 0 ? json_dump_file(st, state_file(n, p, sizeof p), JSON_INDENT(2)) : -1;
-    json_decref(st);
+    json_decref(st); /* argv's strings were the state's: not used past here */
     if (rc) return -1;
+    if (strncmp(health, "http", 4) != 0) return 0;
     for (long t = 0; t <= timeout_ms; t += 50) {
         long status = 0;
         char *body = e2e_http_get(health, &status);

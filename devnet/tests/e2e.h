@@ -42,12 +42,13 @@ void e2e_down(e2e_net *n);
 pid_t e2e_pid(e2e_net *n, const char *service);
 /* Sends sig to a service's process group and waits until it is gone. */
 void e2e_kill(e2e_net *n, const char *service, int sig);
-/* Starts a stopped service ("aggregator", "operator-2") again with its
- * config, under wrapper (a NULL-terminated command prefix such as valgrind
- * and its flags; NULL for none), plus extra flags (may be NULL), output
- * appended to its log; records the new pid and program in the state (so
- * that `faas-devnet down` stops it) and waits up to timeout_ms until it is
- * healthy. 0 or -1. */
+/* Starts a stopped service ("aggregator", "operator-2", "miner") again with
+ * the command line the devnet recorded, under wrapper (a NULL-terminated
+ * command prefix such as valgrind and its flags; NULL for none), plus extra
+ * flags (may be NULL), output appended to its log; records the new pid and
+ * program in the state (so that `faas-devnet down` stops it) and waits up
+ * to timeout_ms until it is healthy (services with an http health check).
+ * 0 or -1. */
 int e2e_start_service(e2e_net *n, const char *service, const char *const *wrapper, const char *const *extra,
                       long timeout_ms);
 /* e2e_start_service of the aggregator, unwrapped, within 15 s. */

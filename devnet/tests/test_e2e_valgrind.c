@@ -1,6 +1,6 @@
 /* test_e2e_valgrind.c - the long-running services leak nothing and touch no
  * memory they should not: a devnet of one operator whose executor (with its
- * managed performer) and aggregator run under valgrind's memcheck serves
+ * managed performer), aggregator and miner run under valgrind's memcheck serves
  * calls of every kind (JavaScript, Python, a throwing handler, a bundle the
  * performer has cached already) and its status and metrics APIs, then stops
  * on SIGTERM. Every process of ours must end with no error and no definitely
@@ -19,7 +19,7 @@
 #include <time.h>
 
 /* Programs whose every process must finish clean under valgrind. */
-static const char *const programs[] = { "executor", "aggregator", "performer" };
+static const char *const programs[] = { "executor", "aggregator", "performer", "faas-devnet" };
 #define N_PROGRAMS (sizeof programs / sizeof programs[0])
 
 static void sleep_ms(long ms)
@@ -132,7 +132,9 @@ static void test_services_under_valgrind(void)
     };
     e2e_kill(&net, "aggregator", SIGTERM);
     e2e_kill(&net, "operator-1", SIGTERM);
-    int started = e2e_start_service(&net, "operator-1", valgrind, NULL, 90000) == 0 &&
+    e2e_kill(&net, "miner", SIGTERM);
+    int started = e2e_start_service(&net, "miner", valgrind, NULL, 0) == 0 &&
+                  e2e_start_service(&net, "operator-1", valgrind, NULL, 90000) == 0 &&
                   e2e_start_service(&net, "aggregator", valgrind, NULL, 90000) == 0;
     CHECK(started);
     if (started) {
@@ -166,6 +168,7 @@ static void test_services_under_valgrind(void)
         }
         stop(&net, "aggregator");
         stop(&net, "operator-1");
+        stop(&net, "miner");
     }
     unsigned clean[N_PROGRAMS] = { 0 };
     DIR *d = opendir(vgdir);
