@@ -91,7 +91,11 @@ static int start_watchdog(e2e_net *n)
     if (pipe2(p, O_CLOEXEC) != 0) return -1;
     pid_t pid = fork();
     if (pid == 0) {
-        close(p[1]);
+        /* Only its own read end: a write end of another devnet's watchdog
+         * held here would keep that one from ever seeing its end. */
+        if (p[0] != 3 && dup2(p[0], 3) != 3) _exit(126);
+        p[0] = 3;
+        close_range(4, ~0U, 0);
         char c;
         while (read(p[0], &c, 1) != 0 && errno == EINTR) {}
         char bin[512];
@@ -167,6 +171,21 @@ void e2e_down(e2e_net *n)
     } else {
         fprintf(stderr, "e2e: devnet files kept in %s\n", n->home);
     }
+}
+
+int e2e_devnet_run(const char *home, const char *args, char *out, size_t cap)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "FAAS_HOME='%s' '%s/faas-devnet' %s 2>&1", home, test_bin_dir(), args);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t n = 0;
+    for (size_t got; cap > 1 && (got = fread(out + n, 1, cap - 1 - n, p)) > 0;) n += got;
+    if (cap) out[n] = 0;
+    char rest[4096];
+    while (fread(rest, 1, sizeof rest, p) > 0) {} /* the pipe must drain for the child to end */
+    int st = pclose(p);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 pid_t e2e_pid(e2e_net *n, const char *service)

@@ -40,6 +40,10 @@ void e2e_down(e2e_net *n);
 
 /* The pid of a devnet service ("aggregator", "operator-2"), or -1. */
 pid_t e2e_pid(e2e_net *n, const char *service);
+/* Runs `FAAS_HOME=home bin/faas-devnet args` (args: shell words), its
+ * stdout and stderr into out (cap bytes, NUL-terminated); its exit status,
+ * or -1 when it could not run or was killed. */
+int e2e_devnet_run(const char *home, const char *args, char *out, size_t cap);
 /* Sends sig to a service's process group and waits until it is gone. */
 void e2e_kill(e2e_net *n, const char *service, int sig);
 /* Starts a stopped service ("aggregator", "operator-2", "miner") again with

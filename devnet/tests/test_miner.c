@@ -4,6 +4,7 @@
  * when the chain's clock is ahead of the wall clock, and with the wall clock
  * otherwise), and refuses bad settings; faas-devnet's own argument errors. */
 #include "devnet.h"
+#include "e2e.h"
 #include "eth.h"
 #include "svc.h"
 #include "test.h"
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -162,14 +162,8 @@ static void test_bad_settings(void)
 /* faas-devnet's argument errors: one line, exit 2 (1 for a miner without a chain). */
 static void expect(const char *args, int status, const char *text)
 {
-    char cmd[1024], out[4096];
-    snprintf(cmd, sizeof cmd, "FAAS_HOME=/nonexistent-faas-home '%s/faas-devnet' %s 2>&1", test_bin_dir(), args);
-    FILE *p = popen(cmd, "r");
-    REQUIRE(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = 0;
-    int st = pclose(p);
-    CHECK_INT(WIFEXITED(st) ? WEXITSTATUS(st) : -1, status);
+    char out[4096];
+    CHECK_INT(e2e_devnet_run("/nonexistent-faas-home", args, out, sizeof out), status);
     if (!strstr(out, text)) test_fail(__FILE__, __LINE__, "faas-devnet %s: expected \"%s\" in: %s", args, text, out);
 }
 
