@@ -51,6 +51,13 @@ static const struct cmd_spec commands[CLI_CMD__COUNT] = {
         "namespaces, no network, limits). The sandbox needs root, as bin/performer does;\n"
         "without root the function runs unsandboxed and a note says so. The performer\n"
         "logs its warnings to stderr (LOG_LEVEL=info shows more)." },
+    [CLI_CMD_KEYS] = { "keys", "new [--output FILE] | address | balance [address]", 1, 2, "new, address or balance",
+        "Create a key, or show the address and balance of the configured one",
+        "  keys new       a fresh secp256k1 key: its address, and the key itself, printed or\n"
+        "                 written to --output FILE (created with mode 0600, never overwritten)\n"
+        "  keys address   the address of the key in use (--private-key, its file, the\n"
+        "                 environment or the config file; nothing is sent)\n"
+        "  keys balance   the balance in ETH of that address, or of the address given" },
     [CLI_CMD_HELP] = { "help", "[command]", 0, 1, NULL, "Show help for a command", NULL },
     [CLI_CMD_VERSION] = { "version", "", 0, 0, NULL, "Print the version", NULL },
 };
@@ -92,8 +99,8 @@ static const struct flag_spec flags[CLI_FLAG__COUNT] = {
         NULL, "Do not install package.json / requirements.txt dependencies" },
     [CLI_FLAG_DRY_RUN] = { "dry-run", NULL, 0, NULL, CMD(CLI_CMD_DEPLOY), NULL,
         "Validate and package, print the function id, send nothing" },
-    [CLI_FLAG_OUTPUT] = { "output", NULL, 'o', "FILE", CMD(CLI_CMD_PACKAGE) | CMD(CLI_CMD_GET), NULL,
-        "Write the tarball to FILE" },
+    [CLI_FLAG_OUTPUT] = { "output", NULL, 'o', "FILE", CMD(CLI_CMD_PACKAGE) | CMD(CLI_CMD_GET) | CMD(CLI_CMD_KEYS), NULL,
+        "Write the tarball (keys new: the key) to FILE" },
     [CLI_FLAG_VERBOSE] = { "verbose", NULL, 'v', NULL, CMD(CLI_CMD_DEPLOY) | CMD(CLI_CMD_PACKAGE) | CMD(CLI_CMD_INVOKE),
         NULL, "Show the dependency installers' output" },
     [CLI_FLAG_FUNCTION_ID] = { "function-id", NULL, 0, "0xID", CMD(CLI_CMD_CALL), NULL, "Function to call" },

@@ -93,7 +93,7 @@ static cli_err find_mailbox(cli_chain *ch, cli_diag *d)
     return e;
 }
 
-static cli_err load_key(eth_key *k, const cli_args *a, const cli_config *c, cli_diag *d)
+cli_err cli_chain_load_key(eth_key *k, const cli_args *a, const cli_config *c, cli_diag *d)
 {
     char *hex;
     const char *from;
@@ -118,7 +118,7 @@ cli_err cli_chain_open(cli_chain *ch, const cli_args *a, unsigned needs, cli_dia
                            d)))
         return e;
     eth_key key;
-    if ((needs & CLI_NEED_KEY) && (e = load_key(&key, a, &ch->cfg, d))) return e;
+    if ((needs & CLI_NEED_KEY) && (e = cli_chain_load_key(&key, a, &ch->cfg, d))) return e;
 
     eth_rpc_opts opts = { .custom_errors = custom_errors };
     ch->rpc = eth_rpc_new(ch->cfg.rpc_url, &opts);

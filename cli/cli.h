@@ -16,7 +16,7 @@
  *   cli_chain_  the node, the key, FaaS.sol and the TaskMailbox (libeth)
  *   cli_out_    output: the seed's text lines, or one JSON document (--json)
  *   cli_result_ the result envelope of a task ({"payload":…,"error":…})
- *   cli_cmd_    one function per command (deploy-function, call-function, …)
+ *   cli_cmd_    one function per command (deploy-function, call-function, keys, …)
  *
  * The config file ($FAAS_HOME/config.json, FAAS_HOME default ~/.faas; or
  * --config / FAAS_CONFIG), written by `faas-devnet up`, is one JSON object;
@@ -133,6 +133,7 @@ typedef enum {
     CLI_CMD_LIST,       /* list-functions */
     CLI_CMD_TASK,       /* task <taskHash> */
     CLI_CMD_INVOKE,     /* invoke --local <dir> <input> */
+    CLI_CMD_KEYS,       /* keys new | address | balance [address] */
     CLI_CMD_HELP,       /* help [command] */
     CLI_CMD_VERSION,    /* version */
     CLI_CMD__COUNT
@@ -428,6 +429,11 @@ typedef struct {
     uint64_t chain_id;      /* known with CLI_NEED_KEY */
 } cli_chain;
 
+/* The signing key (cli_config_key_text, parsed with eth_key_from_hex): a
+ * malformed key is CLI_ERR_KEY naming where it came from, never echoing it.
+ * The caller wipes *k (eth_key_wipe). */
+cli_err cli_chain_load_key(eth_key *k, const cli_args *a, const cli_config *c, cli_diag *d);
+
 /* Resolves the configuration, and per `needs` the key (parsed with
  * eth_key_from_hex: a malformed key is CLI_ERR_KEY naming where it came from,
  * never echoing it), the contract addresses (missing: CLI_ERR_CONFIG saying
@@ -519,6 +525,7 @@ cli_err cli_cmd_list(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_invoke(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_call(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_task(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_keys(const cli_args *a, cli_out *o, cli_diag *d);
 
 /* ------------------------------------------------------------------------ */
 /* Entry point                                                                */

@@ -16,6 +16,7 @@ static const cli_command_fn dispatch[CLI_CMD__COUNT] = {
     [CLI_CMD_INVOKE] = cli_cmd_invoke,
     [CLI_CMD_CALL] = cli_cmd_call,
     [CLI_CMD_TASK] = cli_cmd_task,
+    [CLI_CMD_KEYS] = cli_cmd_keys,
 };
 
 /* A key given with --private-key is copied and then erased from argv, so it
