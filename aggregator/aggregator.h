@@ -194,7 +194,10 @@ agg_err agg_store_set_status(agg_store *s, const uint8_t task_hash[32], agg_task
 /* CERTIFIED, with the winning result and the certificate. */
 agg_err agg_store_set_certified(agg_store *s, const uint8_t task_hash[32], const uint8_t *result, size_t result_len,
                                 const uint8_t *cert, size_t cert_len, const char *reason);
-/* SUBMITTED with the transaction hash and the off-chain latency. */
+/* SUBMITTED with the transaction hash and the off-chain latency. A task
+ * already final keeps its status (AGG_ERR_ARG) but still gets the latency
+ * when it has none: the TaskVerified of this very transaction can be seen
+ * (on the subscription's thread) before the send returns. */
 agg_err agg_store_set_submitted(agg_store *s, const uint8_t task_hash[32], const uint8_t tx_hash[32],
                                 double offchain_ms);
 /* VERIFIED by the transaction tx_hash in block. */

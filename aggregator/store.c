@@ -249,6 +249,11 @@ agg_err agg_store_set_submitted(agg_store *s, const uint8_t task_hash[32], const
     char reason[80];
     eth_hex_encode(reason + snprintf(reason, sizeof reason, "tx "), tx_hash, 32);
     agg_err rc = transition_begin(s, task_hash);
+    if (rc == AGG_ERR_ARG)
+        return exec_stmt(s->db, "UPDATE tasks SET offchain_ms = ? WHERE task_hash = ? AND offchain_ms = 0", "db",
+                         offchain_ms, task_hash, 32) == SQLITE_DONE
+                   ? AGG_ERR_ARG
+                   : AGG_ERR_DB;
     if (rc) return rc;
     if (exec_stmt(s->db, "UPDATE tasks SET tx_hash = ?, offchain_ms = ? WHERE task_hash = ?", "bdb", tx_hash, 32,
                   offchain_ms, task_hash, 32) != SQLITE_DONE)

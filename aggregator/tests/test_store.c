@@ -92,9 +92,10 @@ static void test_transitions(void)
     fresh_path();
     agg_store *s;
     REQUIRE(agg_store_open(&s, path, NULL) == AGG_OK);
-    agg_task a = make_task(1, 0), b = make_task(1, 1), c = make_task(2, 0);
+    agg_task a = make_task(1, 0), b = make_task(1, 1), c = make_task(2, 0), r = make_task(3, 0);
     int added;
     REQUIRE(agg_store_add_task(s, &a, 0, &added) == AGG_OK);
+    REQUIRE(agg_store_add_task(s, &r, 0, &added) == AGG_OK);
     REQUIRE(agg_store_add_task(s, &b, 0, &added) == AGG_OK);
     REQUIRE(agg_store_add_task(s, &c, 1, &added) == AGG_OK);
 
@@ -106,6 +107,19 @@ static void test_transitions(void)
     CHECK_INT(agg_store_set_verified(s, a.task_hash, 77, tx, "our submission"), AGG_OK);
     CHECK_INT(agg_store_set_status(s, a.task_hash, AGG_TASK_EXPIRED, "late"), AGG_ERR_ARG); /* final stays final */
     CHECK_INT(agg_store_set_status(s, b.task_hash, AGG_TASK_EXPIRED, "signed 1/3, threshold 2"), AGG_OK);
+    /* Our own TaskVerified can be seen before submitResult's send returns:
+     * the task stays verified, and gets its off-chain latency (once). */
+    uint8_t tx_c[32];
+    test_rand_bytes(tx_c, 32);
+    CHECK_INT(agg_store_set_certified(s, r.task_hash, result, sizeof result, cert, sizeof cert, "3 of 3"), AGG_OK);
+    CHECK_INT(agg_store_set_verified(s, r.task_hash, 78, tx_c, "seen first"), AGG_OK);
+    CHECK_INT(agg_store_set_submitted(s, r.task_hash, tx_c, 7.25), AGG_ERR_ARG);
+    CHECK_INT(agg_store_set_submitted(s, r.task_hash, tx_c, 99), AGG_ERR_ARG);
+    agg_task gc;
+    REQUIRE(agg_store_get(s, r.task_hash, &gc) == AGG_OK);
+    CHECK_INT(gc.status, AGG_TASK_VERIFIED);
+    CHECK(gc.offchain_ms == 7.25);
+    agg_task_free(&gc);
     uint8_t unknown[32] = { 9 };
     CHECK_INT(agg_store_set_status(s, unknown, AGG_TASK_FAILED, "x"), AGG_ERR_NOT_FOUND);
 
@@ -139,13 +153,14 @@ static void test_transitions(void)
 
     uint64_t counts[AGG_TASK__COUNT];
     REQUIRE(agg_store_counts(s, counts) == AGG_OK);
-    CHECK(counts[AGG_TASK_VERIFIED] == 1 && counts[AGG_TASK_EXPIRED] == 1 && counts[AGG_TASK_PENDING] == 1);
+    CHECK(counts[AGG_TASK_VERIFIED] == 2 && counts[AGG_TASK_EXPIRED] == 1 && counts[AGG_TASK_PENDING] == 1);
     CHECK_STR(agg_task_status_name(AGG_TASK_SUBMITTED), "submitted");
     CHECK(agg_task_status_name(AGG_TASK__COUNT) == NULL);
     agg_store_close(s);
     agg_task_free(&a);
     agg_task_free(&b);
     agg_task_free(&c);
+    agg_task_free(&r);
     remove_db();
 }
 
