@@ -51,6 +51,11 @@ static const struct cmd_spec commands[CLI_CMD__COUNT] = {
         "namespaces, no network, limits). The sandbox needs root, as bin/performer does;\n"
         "without root the function runs unsandboxed and a note says so. The performer\n"
         "logs its warnings to stderr (LOG_LEVEL=info shows more)." },
+    [CLI_CMD_INIT] = { "init", "[--runtime javascript|python] <directory>", 1, 1, "a directory",
+        "Create a function directory to start from (manifest.json and a handler)",
+        "The directory must be new or empty. The handler greets input.name and logs its\n"
+        "input; try it with `faas-cli invoke --local <directory> '{\"name\":\"Alice\"}'`, then\n"
+        "deploy it with `faas-cli deploy-function <directory>`." },
     [CLI_CMD_KEYS] = { "keys", "new [--output FILE] | address | balance [address]", 1, 2, "new, address or balance",
         "Create a key, or show the address and balance of the configured one",
         "  keys new       a fresh secp256k1 key: its address, and the key itself, printed or\n"
@@ -113,6 +118,8 @@ static const struct flag_spec flags[CLI_FLAG__COUNT] = {
     [CLI_FLAG_LOCAL] = { "local", NULL, 0, NULL, CMD(CLI_CMD_INVOKE), NULL, "Run locally (required)" },
     [CLI_FLAG_FROM_BLOCK] = { "from-block", NULL, 0, "N", CMD(CLI_CMD_LIST), NULL,
         "First block to look for registrations in (default 0)" },
+    [CLI_FLAG_RUNTIME] = { "runtime", NULL, 0, "NAME", CMD(CLI_CMD_INIT), NULL,
+        "javascript (default) or python" },
     [CLI_FLAG_AGGREGATOR_URL] = { "aggregator-url", NULL, 0, "URL", CMD(CLI_CMD_CALL) | CMD(CLI_CMD_TASK) | CMD(CLI_CMD_CONFIG),
         "FAAS_AGGREGATOR_URL", "Aggregator status API, asked why a task failed or expired (faas-devnet sets it)" },
 };

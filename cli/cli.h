@@ -134,6 +134,7 @@ typedef enum {
     CLI_CMD_TASK,       /* task <taskHash> */
     CLI_CMD_INVOKE,     /* invoke --local <dir> <input> */
     CLI_CMD_KEYS,       /* keys new | address | balance [address] */
+    CLI_CMD_INIT,       /* init [--runtime R] <dir>: a new function directory */
     CLI_CMD_HELP,       /* help [command] */
     CLI_CMD_VERSION,    /* version */
     CLI_CMD__COUNT
@@ -162,6 +163,7 @@ typedef enum {
     CLI_FLAG_LOCAL,
     CLI_FLAG_FROM_BLOCK,
     CLI_FLAG_AGGREGATOR_URL,
+    CLI_FLAG_RUNTIME,
     CLI_FLAG__COUNT
 } cli_flag;
 
@@ -526,6 +528,7 @@ cli_err cli_cmd_invoke(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_call(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_task(const cli_args *a, cli_out *o, cli_diag *d);
 cli_err cli_cmd_keys(const cli_args *a, cli_out *o, cli_diag *d);
+cli_err cli_cmd_init(const cli_args *a, cli_out *o, cli_diag *d);
 
 /* ------------------------------------------------------------------------ */
 /* Entry point                                                                */

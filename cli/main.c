@@ -17,6 +17,7 @@ static const cli_command_fn dispatch[CLI_CMD__COUNT] = {
     [CLI_CMD_CALL] = cli_cmd_call,
     [CLI_CMD_TASK] = cli_cmd_task,
     [CLI_CMD_KEYS] = cli_cmd_keys,
+    [CLI_CMD_INIT] = cli_cmd_init,
 };
 
 /* A key given with --private-key is copied and then erased from argv, so it

@@ -39,7 +39,9 @@ demo_call js-error '{}'
 
 echo
 echo "Deploy your own: a directory with manifest.json ({\"runtime\":\"javascript\"} or \"python\")"
-echo "and index.js exporting handler (or handler.py defining handler), then:"
+echo "and index.js exporting handler (or handler.py defining handler); to start from one:"
+echo "  ./bin/faas-cli init ./my-function            # --runtime python for Python"
+echo "  ./bin/faas-cli invoke --local ./my-function '{\"name\":\"Alice\"}'"
 echo "  ./bin/faas-cli deploy-function ./my-function"
 echo "  ./bin/faas-cli call-function --function-id 0x<id> '{\"name\":\"Alice\"}'"
 
