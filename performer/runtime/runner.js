@@ -156,7 +156,142 @@ function installRandom() {
   // lead to this object.
   Object.defineProperty(crypto.webcrypto, 'getRandomValues', { value: getRandomValues, configurable: true, writable: true });
   Object.defineProperty(crypto.webcrypto, 'randomUUID', { value: uuid, configurable: true, writable: true });
+  installKeygen(draw);
   Module.syncBuiltinESMExports();
+}
+
+// ---------------------------------------------------------------------------
+// Key generation from the task's stream. OpenSSL's own generators mix the
+// time and thread ids into their DRBG, so two operators would make different
+// keys. EC, Edwards/Montgomery and secret keys are built here from seeded
+// bytes instead; kinds that cannot be (RSA, DSA, DH, primes) fail with an
+// error, which every operator then agrees on.
+
+// Curve orders (SEC 2 §2.4.2, §2.5.1, §2.6.1 / FIPS 186-4 D.1.2), and the
+// names OpenSSL (createECDH) and JWK give them.
+const EC_CURVES = {
+  'P-256': { ossl: 'prime256v1', jwk: 'P-256', bytes: 32, n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n },
+  'P-384': { ossl: 'secp384r1', jwk: 'P-384', bytes: 48, n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n },
+  'P-521': { ossl: 'secp521r1', jwk: 'P-521', bytes: 66, n: 0x1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n },
+  secp256k1: { ossl: 'secp256k1', jwk: 'secp256k1', bytes: 32, n: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n },
+};
+const EC_ALIASES = { prime256v1: 'P-256', secp256r1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+// PKCS #8 prefixes of RFC 8410 keys: the raw private key follows.
+const OKP_PKCS8 = {
+  ed25519: ['302e020100300506032b657004220420', 32],
+  x25519: ['302e020100300506032b656e04220420', 32],
+  ed448: ['3047020100300506032b6571043b0439', 57],
+  x448: ['3046020100300506032b656f043a0438', 56],
+};
+
+function notDeterministic(what) {
+  return new Error(`${what} is not available in FaaS AVS functions: its result would differ between operators ` +
+    '(import a key instead)');
+}
+
+function installKeygen(draw) {
+  const curveOf = (name) => EC_CURVES[EC_ALIASES[name] || name];
+  // A scalar in [1, n) by rejection sampling on the order's bit length.
+  const scalar = (c) => {
+    const bits = c.n.toString(2).length;
+    for (;;) {
+      const b = draw(c.bytes);
+      b[0] &= 0xff >>> (c.bytes * 8 - bits);
+      const d = BigInt(`0x${b.toString('hex')}`);
+      if (d > 0n && d < c.n) return b;
+    }
+  };
+  const createECDH = crypto.createECDH;
+  const b64u = (buf) => buf.toString('base64url');
+
+  // {publicKey, privateKey} KeyObjects of a kind generateKeyPair knows.
+  const keyPair = (type, options = {}) => {
+    if (type === 'ec') {
+      const c = curveOf(options.namedCurve);
+      if (!c) throw notDeterministic(`EC key generation on curve ${options.namedCurve}`);
+      const d = scalar(c), e = createECDH(c.ossl);
+      e.setPrivateKey(d);
+      const pub = e.getPublicKey(), half = (pub.length - 1) / 2; // 04 || x || y
+      const privateKey = crypto.createPrivateKey({
+        format: 'jwk',
+        key: { kty: 'EC', crv: c.jwk, d: b64u(d), x: b64u(pub.subarray(1, 1 + half)), y: b64u(pub.subarray(1 + half)) },
+      });
+      return { privateKey, publicKey: crypto.createPublicKey(privateKey) };
+    }
+    const okp = OKP_PKCS8[type];
+    if (!okp) throw notDeterministic(`${type} key generation`);
+    const der = Buffer.concat([Buffer.from(okp[0], 'hex'), draw(okp[1])]);
+    const privateKey = crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    return { privateKey, publicKey: crypto.createPublicKey(privateKey) };
+  };
+  // As Node does: encoded forms when encodings are asked for.
+  const encoded = (type, options = {}) => {
+    const { publicKey, privateKey } = keyPair(type, options);
+    return {
+      publicKey: options.publicKeyEncoding ? publicKey.export(options.publicKeyEncoding) : publicKey,
+      privateKey: options.privateKeyEncoding ? privateKey.export(options.privateKeyEncoding) : privateKey,
+    };
+  };
+  crypto.generateKeyPairSync = (type, options) => encoded(type, options);
+  crypto.generateKeyPair = (type, options, callback) => {
+    if (typeof options === 'function') [options, callback] = [undefined, options];
+    let r, err = null;
+    try { r = encoded(type, options); } catch (e) { err = e; }
+    process.nextTick(() => (err ? callback(err) : callback(null, r.publicKey, r.privateKey)));
+  };
+  const secretKey = (type, options = {}) => {
+    const bits = options.length;
+    if ((type !== 'hmac' && type !== 'aes') || !Number.isInteger(bits) || bits <= 0 || bits % 8)
+      throw notDeterministic(`${type} key generation of ${bits} bits`);
+    return crypto.createSecretKey(draw(bits / 8));
+  };
+  crypto.generateKeySync = secretKey;
+  crypto.generateKey = (type, options, callback) => {
+    let k, err = null;
+    try { k = secretKey(type, options); } catch (e) { err = e; }
+    process.nextTick(() => (err ? callback(err) : callback(null, k)));
+  };
+  crypto.createECDH = (name) => {
+    const e = createECDH(name);
+    e.generateKeys = function (encoding, format) {
+      if (!curveOf(name)) throw notDeterministic(`ECDH key generation on curve ${name}`);
+      this.setPrivateKey(scalar(curveOf(name)));
+      return this.getPublicKey(encoding, format);
+    };
+    return e;
+  };
+  for (const name of ['generatePrime', 'generatePrimeSync', 'createDiffieHellman', 'createDiffieHellmanGroup', 'getDiffieHellman'])
+    crypto[name] = () => { throw notDeterministic(`crypto.${name}`); };
+
+  // WebCrypto: the same keys imported, so they behave as generated ones.
+  const subtle = crypto.webcrypto.subtle;
+  const importKey = subtle.importKey.bind(subtle);
+  const HMAC_BITS = { 'SHA-1': 512, 'SHA-256': 512, 'SHA-384': 1024, 'SHA-512': 1024 };
+  const generateKey = async (algorithm, extractable, usages) => {
+    const alg = typeof algorithm === 'string' ? { name: algorithm } : algorithm;
+    const name = String(alg.name).toUpperCase();
+    if (name === 'HMAC' || name.startsWith('AES-')) {
+      const hash = typeof alg.hash === 'string' ? alg.hash : alg.hash && alg.hash.name;
+      const bits = alg.length || (name === 'HMAC' ? HMAC_BITS[String(hash).toUpperCase()] : 0);
+      if (!bits || bits % 8) throw notDeterministic(`WebCrypto ${alg.name} key generation of ${bits} bits`);
+      return importKey('raw', draw(bits / 8), alg, extractable, usages);
+    }
+    // Key type, and whether the pair signs (private: sign, public: verify)
+    // or derives (private: every usage, public: none).
+    const pairs = { ECDSA: ['ec', true], ECDH: ['ec', false], ED25519: ['ed25519', true], X25519: ['x25519', false],
+      ED448: ['ed448', true], X448: ['x448', false] };
+    const kind = pairs[name];
+    if (!kind || (kind[0] === 'ec' && !curveOf(alg.namedCurve))) throw notDeterministic(`WebCrypto ${alg.name} key generation`);
+    const { publicKey, privateKey } = keyPair(kind[0], { namedCurve: alg.namedCurve });
+    const [priv, pub] = await Promise.all([
+      importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), alg, extractable,
+        kind[1] ? usages.filter((u) => u === 'sign') : usages),
+      importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), alg, true,
+        kind[1] ? usages.filter((u) => u === 'verify') : []),
+    ]);
+    return { publicKey: pub, privateKey: priv };
+  };
+  Object.defineProperty(subtle, 'generateKey', { value: generateKey, configurable: true, writable: true });
 }
 
 // ---------------------------------------------------------------------------

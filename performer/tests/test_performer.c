@@ -532,13 +532,29 @@ static void test_two_performers_agree(void)
                         "    return {'i': i, 'r': [random.random(), random.randint(0, 10**9)], 'u': str(uuid.uuid4()),\n"
                         "            'b': os.urandom(8).hex(), 't': time.time(), 's': sorted({'b', 'a', 'c'}), 'h': hash('x'),\n"
                         "            'mt': random.Random().random(), 'dev': open('/dev/urandom', 'rb').read(16).hex()}\n"}},
+        /* Key generation: OpenSSL's own would differ between performers. */
+        {{"index.js", "const c = require('crypto'), s = c.webcrypto.subtle, m = Buffer.from('m');\n"
+                      "const spki = (k) => k.export({type: 'spki', format: 'der'}).toString('hex');\n"
+                      "exports.handler = async () => {\n"
+                      "  const ec = c.generateKeyPairSync('ec', {namedCurve: 'P-256'}), ed = c.generateKeyPairSync('ed25519');\n"
+                      "  const wc = await s.generateKey({name: 'ECDSA', namedCurve: 'P-384'}, true, ['sign', 'verify']);\n"
+                      "  const sig = await s.sign({name: 'ECDSA', hash: 'SHA-384'}, wc.privateKey, m);\n"
+                      "  const e = c.createECDH('secp256k1');\n"
+                      "  let rsa; try { c.generateKeyPairSync('rsa', {modulusLength: 1024}); rsa = 'made'; } catch (x) { rsa = x.message; }\n"
+                      "  return {ec: spki(ec.publicKey), ed: spki(ed.publicKey), ecdh: e.generateKeys('hex'),\n"
+                      "    wc: Buffer.from(await s.exportKey('raw', wc.publicKey)).toString('hex'),\n"
+                      "    ok: [c.verify('sha256', m, ec.publicKey, c.sign('sha256', m, ec.privateKey)),\n"
+                      "         c.verify(null, m, ed.publicKey, c.sign(null, m, ed.privateKey)),\n"
+                      "         await s.verify({name: 'ECDSA', hash: 'SHA-384'}, wc.publicKey, sig, m)],\n"
+                      "    hmac: c.generateKeySync('hmac', {length: 128}).export().toString('hex'), rsa};\n"
+                      "};\n"}},
     };
-    const char *runtimes[] = {"javascript", "python"};
-    for (int k = 0; k < 3; k++) {
+    const char *runtimes[] = {"javascript", "python", "javascript"};
+    for (int k = 0; k < 4; k++) {
         bundle_info b;
         uint8_t *tar;
         size_t n;
-        REQUIRE((k == 2 ? pt_example("js-hello", &b, &tar, &n) : pt_bundle(runtimes[k], fns[k], 1, &b, &tar, &n)) == 0);
+        REQUIRE((k == 3 ? pt_example("js-hello", &b, &tar, &n) : pt_bundle(runtimes[k], fns[k], 1, &b, &tar, &n)) == 0);
         perf_task t = {.input = (const uint8_t *)"Hello, World!", .input_len = 13, .timestamp = PT_README_TS};
         memset(t.task_id, 0x42, 32);
         perf_result r1, r2;
@@ -547,6 +563,28 @@ static void test_two_performers_agree(void)
         REQUIRE(perf_client_execute(c2, b.id, tar, n, &t, &r2, NULL) == PERF_OK);
         CHECK(r1.len == r2.len && memcmp(r1.bytes, r2.bytes, r1.len) == 0);
         CHECK_INT(r1.outcome, PERF_OUTCOME_OK);
+        if (k == 2) {
+            char *text = strndup((const char *)r1.bytes, r1.len);
+            CHECK_HAS(text, "\"ok\":[true,true,true]");
+            CHECK_HAS(text, "\"rsa\":\"rsa key generation is not available in FaaS AVS functions");
+            /* Another task, other keys. */
+            perf_result r3;
+            t.task_id[0] ^= 1;
+            REQUIRE(perf_client_execute(client, b.id, NULL, 0, &t, &r3, NULL) == PERF_OK);
+            char *other = strndup((const char *)r3.bytes, r3.len);
+            json_t *j1 = json_loads(text, 0, NULL), *j3 = json_loads(other, 0, NULL);
+            const char *keys[] = {"ec", "ed", "ecdh", "wc", "hmac"};
+            for (size_t i = 0; i < 5; i++) {
+                const char *a = json_string_value(json_object_get(json_object_get(j1, "payload"), keys[i]));
+                const char *o = json_string_value(json_object_get(json_object_get(j3, "payload"), keys[i]));
+                CHECK(a && o && strcmp(a, o) != 0);
+            }
+            json_decref(j1);
+            json_decref(j3);
+            free(text);
+            free(other);
+            perf_result_free(&r3);
+        }
         perf_result_free(&r1);
         perf_result_free(&r2);
         free(tar);
