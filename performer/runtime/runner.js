@@ -157,6 +157,7 @@ function installRandom() {
   Object.defineProperty(crypto.webcrypto, 'getRandomValues', { value: getRandomValues, configurable: true, writable: true });
   Object.defineProperty(crypto.webcrypto, 'randomUUID', { value: uuid, configurable: true, writable: true });
   installKeygen(draw);
+  installEcdsa();
   Module.syncBuiltinESMExports();
 }
 
@@ -167,13 +168,28 @@ function installRandom() {
 // bytes instead; kinds that cannot be (RSA, DSA, DH, primes) fail with an
 // error, which every operator then agrees on.
 
-// Curve orders (SEC 2 §2.4.2, §2.5.1, §2.6.1 / FIPS 186-4 D.1.2), and the
-// names OpenSSL (createECDH) and JWK give them.
+// Short Weierstrass curves y^2 = x^3 + ax + b (SEC 2 §2.4.1, §2.5.1, §2.6.1;
+// FIPS 186-4 D.1.2), with the names OpenSSL (createECDH) and JWK give them.
+// a is -3 for the NIST curves.
 const EC_CURVES = {
-  'P-256': { ossl: 'prime256v1', jwk: 'P-256', bytes: 32, n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n },
-  'P-384': { ossl: 'secp384r1', jwk: 'P-384', bytes: 48, n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n },
-  'P-521': { ossl: 'secp521r1', jwk: 'P-521', bytes: 66, n: 0x1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n },
-  secp256k1: { ossl: 'secp256k1', jwk: 'secp256k1', bytes: 32, n: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n },
+  'P-256': { ossl: 'prime256v1', jwk: 'P-256', bytes: 32,
+    p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn, a: -3n,
+    n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+    gx: 0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
+    gy: 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n },
+  'P-384': { ossl: 'secp384r1', jwk: 'P-384', bytes: 48,
+    p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn, a: -3n,
+    n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+    gx: 0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7n,
+    gy: 0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5fn },
+  'P-521': { ossl: 'secp521r1', jwk: 'P-521', bytes: 66, p: (1n << 521n) - 1n, a: -3n,
+    n: 0x1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+    gx: 0xc6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66n,
+    gy: 0x11839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650n },
+  secp256k1: { ossl: 'secp256k1', jwk: 'secp256k1', bytes: 32, p: (1n << 256n) - (1n << 32n) - 977n, a: 0n,
+    n: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
+    gx: 0x79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798n,
+    gy: 0x483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8n },
 };
 const EC_ALIASES = { prime256v1: 'P-256', secp256r1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 // PKCS #8 prefixes of RFC 8410 keys: the raw private key follows.
@@ -187,6 +203,168 @@ const OKP_PKCS8 = {
 function notDeterministic(what) {
   return new Error(`${what} is not available in FaaS AVS functions: its result would differ between operators ` +
     '(import a key instead)');
+}
+
+// ---------------------------------------------------------------------------
+// ECDSA with RFC 6979 nonces. OpenSSL 3.0 draws k at random, so operators
+// would sign the same message differently; k = HMAC-DRBG(key, hash) makes
+// the signature a function of key and message, and any verifier accepts it.
+
+const big = (buf) => (buf.length ? BigInt(`0x${buf.toString('hex')}`) : 0n);
+const bytesOf = (x, len) => Buffer.from(x.toString(16).padStart(len * 2, '0'), 'hex');
+const mod = (x, m) => ((x % m) + m) % m;
+function modPow(b, e, m) {
+  let r = 1n;
+  for (b = mod(b, m); e > 0n; e >>= 1n, b = (b * b) % m) if (e & 1n) r = (r * b) % m;
+  return r;
+}
+
+// k*G in Jacobian coordinates (X/Z^2, Y/Z^3); the affine x, or null for the
+// point at infinity. Formulas: dbl-2007-bl and add-2007-bl (hyperelliptic.org EFD).
+function mulBaseX(c, k) {
+  const p = c.p;
+  const dbl = ([x, y, z]) => {
+    if (y === 0n || z === 0n) return [0n, 1n, 0n];
+    const xx = (x * x) % p, yy = (y * y) % p, yyyy = (yy * yy) % p, zz = (z * z) % p;
+    const sq = (2n * (mod((x + yy) ** 2n - xx - yyyy, p))) % p;
+    const m = mod(3n * xx + c.a * zz * zz, p);
+    const x3 = mod(m * m - 2n * sq, p);
+    return [x3, mod(m * (sq - x3) - 8n * yyyy, p), mod((y + z) ** 2n - yy - zz, p)];
+  };
+  const add = (P, Q) => {
+    if (P[2] === 0n) return Q;
+    if (Q[2] === 0n) return P;
+    const z1z1 = (P[2] * P[2]) % p, z2z2 = (Q[2] * Q[2]) % p;
+    const u1 = (P[0] * z2z2) % p, u2 = (Q[0] * z1z1) % p;
+    const s1 = (P[1] * Q[2] * z2z2) % p, s2 = (Q[1] * P[2] * z1z1) % p;
+    if (u1 === u2) return s1 === s2 ? dbl(P) : [0n, 1n, 0n];
+    const h = mod(u2 - u1, p), i = (4n * h * h) % p, j = (h * i) % p, r = mod(2n * (s2 - s1), p), v = (u1 * i) % p;
+    const x3 = mod(r * r - j - 2n * v, p);
+    return [x3, mod(r * (v - x3) - 2n * s1 * j, p), mod(((P[2] + Q[2]) ** 2n - z1z1 - z2z2) * h, p)];
+  };
+  let R = [0n, 1n, 0n];
+  for (let i = BigInt(k.toString(2).length) - 1n; i >= 0n; i--) {
+    R = dbl(R);
+    if ((k >> i) & 1n) R = add(R, [c.gx, c.gy, 1n]);
+  }
+  if (R[2] === 0n) return null;
+  const zi = modPow(R[2], p - 2n, p);
+  return (R[0] * zi * zi) % p;
+}
+
+// (r, s) of hash h (a Buffer) under private scalar d, k per RFC 6979 §3.2
+// with HMAC over hashName.
+function ecdsaSign(c, d, h, hashName) {
+  const qlen = c.n.toString(2).length, rlen = Math.ceil(qlen / 8);
+  const bits2int = (b) => {
+    const x = big(b), extra = b.length * 8 - qlen;
+    return extra > 0 ? x >> BigInt(extra) : x;
+  };
+  const e = bits2int(h);
+  const hmac = (key, ...parts) => {
+    const m = crypto.createHmac(hashName, key);
+    for (const part of parts) m.update(part);
+    return m.digest();
+  };
+  const x = bytesOf(d, rlen), h1 = bytesOf(e % c.n, rlen);
+  const hlen = crypto.createHash(hashName).digest().length;
+  let V = Buffer.alloc(hlen, 1), K = Buffer.alloc(hlen, 0);
+  K = hmac(K, V, Buffer.of(0), x, h1);
+  V = hmac(K, V);
+  K = hmac(K, V, Buffer.of(1), x, h1);
+  V = hmac(K, V);
+  for (;;) {
+    let T = Buffer.alloc(0);
+    while (T.length * 8 < qlen) T = Buffer.concat([T, (V = hmac(K, V))]);
+    const k = bits2int(T);
+    if (k > 0n && k < c.n) {
+      const rx = mulBaseX(c, k);
+      const r = rx === null ? 0n : rx % c.n;
+      const s = (modPow(k, c.n - 2n, c.n) * (e + r * d)) % c.n;
+      if (r !== 0n && s !== 0n) return { r, s, len: rlen };
+    }
+    K = hmac(K, V, Buffer.of(0));
+    V = hmac(K, V);
+  }
+}
+
+// DER: SEQUENCE { INTEGER r, INTEGER s } (RFC 3279 §2.2.3), minimal integers.
+function derSignature({ r, s }) {
+  const int = (v) => {
+    let b = Buffer.from(v.toString(16).padStart(2 * Math.ceil(v.toString(16).length / 2), '0'), 'hex');
+    if (b[0] & 0x80) b = Buffer.concat([Buffer.of(0), b]);
+    return Buffer.concat([Buffer.of(2, b.length), b]);
+  };
+  const body = Buffer.concat([int(r), int(s)]);
+  const len = body.length < 128 ? Buffer.of(body.length) : Buffer.of(0x81, body.length);
+  return Buffer.concat([Buffer.of(0x30), len, body]);
+}
+
+const p1363Signature = ({ r, s, len }) => Buffer.concat([bytesOf(r, len), bytesOf(s, len)]);
+
+function installEcdsa() {
+  // The curve and scalar of an EC private KeyObject, or null for other keys.
+  const ecKey = (key) => {
+    if (!(key instanceof crypto.KeyObject) || key.type !== 'private' || key.asymmetricKeyType !== 'ec') return null;
+    const jwk = key.export({ format: 'jwk' });
+    const c = EC_CURVES[jwk.crv];
+    if (!c) throw notDeterministic(`ECDSA on curve ${jwk.crv}`);
+    return { c, d: big(Buffer.from(jwk.d, 'base64url')) };
+  };
+  const privateKeyOf = (key) => {
+    if (key instanceof crypto.KeyObject) return key;
+    if (key && typeof key === 'object' && key.key instanceof crypto.KeyObject) return key.key;
+    try { return crypto.createPrivateKey(key); } catch { return null; }
+  };
+  const toBuffer = (data, enc) => (typeof data === 'string' ? Buffer.from(data, enc || 'utf8')
+    : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  // As OpenSSL names digests: "sha256", "RSA-SHA256", "SHA-256" all work.
+  const digestName = (alg) => {
+    const n = String(alg || 'sha256').toLowerCase().replace(/^(rsa-|ecdsa-with-)/, '');
+    return /^sha-\d/.test(n) ? n.replace('-', '') : n;
+  };
+  const signEc = (ec, alg, data, key) => {
+    const hashName = digestName(alg);
+    const sig = ecdsaSign(ec.c, ec.d, crypto.createHash(hashName).update(data).digest(), hashName);
+    return key && typeof key === 'object' && key.dsaEncoding === 'ieee-p1363' ? p1363Signature(sig) : derSignature(sig);
+  };
+
+  const sign = crypto.sign;
+  crypto.sign = function (algorithm, data, key, callback) {
+    const ec = ecKey(privateKeyOf(key));
+    if (!ec) return sign.apply(this, arguments);
+    const out = signEc(ec, algorithm, toBuffer(data), key);
+    if (typeof callback === 'function') return void process.nextTick(callback, null, out);
+    return out;
+  };
+  const createSign = crypto.createSign;
+  crypto.createSign = function (algorithm, options) {
+    const signer = createSign(algorithm, options), chunks = [];
+    const update = signer.update, own = signer.sign;
+    signer.update = function (data, enc) {
+      chunks.push(toBuffer(data, enc));
+      return update.call(this, data, enc);
+    };
+    signer.sign = function (key, encoding) {
+      const ec = ecKey(privateKeyOf(key));
+      if (!ec) return own.call(this, key, encoding);
+      const out = signEc(ec, algorithm, Buffer.concat(chunks), key);
+      return encoding ? out.toString(encoding) : out;
+    };
+    return signer;
+  };
+  const subtle = crypto.webcrypto.subtle, subtleSign = subtle.sign.bind(subtle);
+  Object.defineProperty(subtle, 'sign', {
+    value: async (algorithm, key, data) => {
+      if (String(algorithm && algorithm.name).toUpperCase() !== 'ECDSA') return subtleSign(algorithm, key, data);
+      const ec = ecKey(crypto.KeyObject.from(key));
+      const hash = typeof algorithm.hash === 'string' ? algorithm.hash : algorithm.hash.name;
+      const out = signEc(ec, hash, toBuffer(data), { dsaEncoding: 'ieee-p1363' });
+      return out.buffer.slice(out.byteOffset, out.byteOffset + out.length);
+    },
+    configurable: true,
+    writable: true,
+  });
 }
 
 function installKeygen(draw) {

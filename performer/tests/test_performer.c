@@ -532,7 +532,7 @@ static void test_two_performers_agree(void)
                         "    return {'i': i, 'r': [random.random(), random.randint(0, 10**9)], 'u': str(uuid.uuid4()),\n"
                         "            'b': os.urandom(8).hex(), 't': time.time(), 's': sorted({'b', 'a', 'c'}), 'h': hash('x'),\n"
                         "            'mt': random.Random().random(), 'dev': open('/dev/urandom', 'rb').read(16).hex()}\n"}},
-        /* Key generation: OpenSSL's own would differ between performers. */
+        /* Key generation and ECDSA: OpenSSL's own would differ between performers. */
         {{"index.js", "const c = require('crypto'), s = c.webcrypto.subtle, m = Buffer.from('m');\n"
                       "const spki = (k) => k.export({type: 'spki', format: 'der'}).toString('hex');\n"
                       "exports.handler = async () => {\n"
@@ -546,7 +546,12 @@ static void test_two_performers_agree(void)
                       "    ok: [c.verify('sha256', m, ec.publicKey, c.sign('sha256', m, ec.privateKey)),\n"
                       "         c.verify(null, m, ed.publicKey, c.sign(null, m, ed.privateKey)),\n"
                       "         await s.verify({name: 'ECDSA', hash: 'SHA-384'}, wc.publicKey, sig, m)],\n"
-                      "    hmac: c.generateKeySync('hmac', {length: 128}).export().toString('hex'), rsa};\n"
+                      "    hmac: c.generateKeySync('hmac', {length: 128}).export().toString('hex'), rsa,\n"
+                      "    sig: c.sign('sha256', m, ec.privateKey).toString('hex'), wsig: Buffer.from(sig).toString('hex'),\n"
+                      /* RFC 6979 A.2.5: P-256, SHA-256, "sample" (the key as SEC1 DER without its public part). */
+                      "    rfc: c.sign('sha256', Buffer.from('sample'), {dsaEncoding: 'ieee-p1363', key: c.createPrivateKey({\n"
+                      "      format: 'der', type: 'sec1', key: Buffer.from('30310201010420c9afa9d845ba75166b5c215767b1d6934e50c3db36e8'\n"
+                      "        + '9b127b8a622b120f6721a00a06082a8648ce3d030107', 'hex')})}).toString('hex')};\n"
                       "};\n"}},
     };
     const char *runtimes[] = {"javascript", "python", "javascript"};
@@ -567,14 +572,16 @@ static void test_two_performers_agree(void)
             char *text = strndup((const char *)r1.bytes, r1.len);
             CHECK_HAS(text, "\"ok\":[true,true,true]");
             CHECK_HAS(text, "\"rsa\":\"rsa key generation is not available in FaaS AVS functions");
+            CHECK_HAS(text, "\"rfc\":\"efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716"
+                            "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8\"");
             /* Another task, other keys. */
             perf_result r3;
             t.task_id[0] ^= 1;
             REQUIRE(perf_client_execute(client, b.id, NULL, 0, &t, &r3, NULL) == PERF_OK);
             char *other = strndup((const char *)r3.bytes, r3.len);
             json_t *j1 = json_loads(text, 0, NULL), *j3 = json_loads(other, 0, NULL);
-            const char *keys[] = {"ec", "ed", "ecdh", "wc", "hmac"};
-            for (size_t i = 0; i < 5; i++) {
+            const char *keys[] = {"ec", "ed", "ecdh", "wc", "hmac", "sig", "wsig"};
+            for (size_t i = 0; i < 7; i++) {
                 const char *a = json_string_value(json_object_get(json_object_get(j1, "payload"), keys[i]));
                 const char *o = json_string_value(json_object_get(json_object_get(j3, "payload"), keys[i]));
                 CHECK(a && o && strcmp(a, o) != 0);
