@@ -142,23 +142,47 @@ static int write_json(const char *path, json_t *doc, unsigned mode)
 /* ------------------------------------------------------------------------ */
 /* Processes                                                                  */
 
-/* Starts argv in its own session with cwd and output appended to log. */
+/* Starts argv in its own session with cwd and output appended to log, and
+ * returns once the program runs: until the exec, /proc shows our own command
+ * line under the child's pid, which is_ours would take for a dead service.
+ * A close-on-exec pipe tells: EOF when the exec succeeded, the errno when
+ * the child failed before or at it (-1 returned, errno set). */
 static pid_t spawn(char *const argv[], const char *cwd, const char *log)
 {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return -1;
     pid_t pid = fork();
-    if (pid != 0) return pid;
-    setsid();
-    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int null = open("/dev/null", O_RDONLY);
-    if (fd < 0 || null < 0 || chdir(cwd) != 0) _exit(126);
-    dup2(null, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    close(fd);
-    close(null);
-    execvp(argv[0], argv);
-    fprintf(stderr, "faas-devnet: cannot run %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
+    if (pid == 0) {
+        close(p[0]);
+        setsid();
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int null = open("/dev/null", O_RDONLY);
+        int err = fd < 0 || null < 0 || chdir(cwd) != 0 ? errno : 0;
+        if (!err) {
+            dup2(null, 0);
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+            close(null);
+            execvp(argv[0], argv);
+            err = errno;
+            fprintf(stderr, "faas-devnet: cannot run %s: %s\n", argv[0], strerror(err));
+        }
+        if (write(p[1], &err, sizeof err) != (ssize_t)sizeof err) _exit(126);
+        _exit(127);
+    }
+    close(p[1]);
+    int err = 0;
+    ssize_t n = 0;
+    if (pid > 0)
+        while ((n = read(p[0], &err, sizeof err)) < 0 && errno == EINTR) {}
+    close(p[0]);
+    if (pid > 0 && n > 0) {
+        waitpid(pid, NULL, 0);
+        errno = err;
+        return -1;
+    }
+    return pid;
 }
 
 /* Whether pid runs a program whose name (argv[0] base name) is exe. */
@@ -365,7 +389,7 @@ static devnet_err start_anvil(up_ctx *c, char *detail)
     pathf(cfg, "%s/anvil.json", c->dir);
     char *argv[] = { "anvil", "--host", "127.0.0.1", "--port", port, "--silent", "--config-out", cfg, NULL };
     pid_t pid = spawn(argv, dir, pathf(log, "%s/log", dir));
-    if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start anvil");
+    if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start anvil: %s (make setup installs it)", strerror(errno));
     record_service(c, "anvil", argv, pid, "rpc");
     eth_rpc *r = eth_rpc_new(c->rpc_url, NULL);
     for (int i = 0; r && i < 150; i++) {
@@ -389,7 +413,7 @@ static devnet_err start_miner(up_ctx *c, char *detail)
     snprintf(bt, sizeof bt, "%u.%03u", c->o->block_time_ms / 1000, c->o->block_time_ms % 1000);
     char *argv[] = { pathf(bin, "%s/faas-devnet", c->bin), "miner", "--rpc-url", c->rpc_url, "--block-time", bt, NULL };
     pid_t pid = spawn(argv, dir, pathf(log, "%s/log", dir));
-    if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start the miner");
+    if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start the miner: %s", strerror(errno));
     record_service(c, "miner", argv, pid, "blocks");
     eth_rpc *r = eth_rpc_new(c->rpc_url, NULL);
     int automine = 1;
@@ -538,7 +562,7 @@ static devnet_err start_executors(up_ctx *c, char *detail)
         if (wrote) return fail(detail, DEVNET_ERR_IO, "cannot write %s", cfg);
         char *argv[] = { pathf(bin, "%s/executor", c->bin), "--config", cfg, NULL };
         pid_t pid = spawn(argv, k->dir, pathf(log, "%s/log", k->dir));
-        if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start %s", k->name);
+        if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start %s: %s", k->name, strerror(errno));
         snprintf(health, sizeof health, "http://%s/healthz", listen);
         record_service(c, k->name, argv, pid, health);
     }
@@ -563,7 +587,7 @@ static devnet_err start_aggregator(up_ctx *c, char *detail)
     if (bad) return fail(detail, DEVNET_ERR_IO, "cannot write the aggregator's files");
     char *argv[] = { pathf(bin, "%s/aggregator", c->bin), "--config", cfg, NULL };
     pid_t pid = spawn(argv, dir, pathf(log, "%s/log", dir));
-    if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start the aggregator");
+    if (pid < 0) return fail(detail, DEVNET_ERR_START, "cannot start the aggregator: %s", strerror(errno));
     snprintf(health, sizeof health, "http://%s/healthz", listen);
     record_service(c, "aggregator", argv, pid, health);
     return DEVNET_OK;
