@@ -184,9 +184,13 @@ void agg_store_close(agg_store *s);
 agg_err agg_store_last_block(agg_store *s, uint64_t *block, int *has);
 /* Raises the last processed block (never lowers it). */
 agg_err agg_store_set_last_block(agg_store *s, uint64_t block);
+/* Why a task failed when a reorganisation took its TaskCreated back. */
+#define AGG_REORG_REASON "TaskCreated removed by a reorganisation"
 /* In one transaction: inserts t as PENDING unless its hash is known (*added
  * 0 then), records "pending" in its history, and raises the last processed
- * block to processed_block. */
+ * block to processed_block. A task that failed with AGG_REORG_REASON is
+ * known but comes back: the replacement chain created it again, so it is
+ * PENDING again with t's block, deadline and payload (*added 1). */
 agg_err agg_store_add_task(agg_store *s, const agg_task *t, uint64_t processed_block, int *added);
 /* Moves a task to status with reason (may be NULL) and appends to its
  * history. A final status is never left (AGG_ERR_ARG then, nothing changes). */

@@ -243,11 +243,12 @@ static void on_log(void *user, const eth_log *log)
     agg_service *a = user;
     if (log->n_topics < 4 || memcmp(log->topics[3] + 12, a->avs.addr, 20) != 0) return;
     if (log->removed) {
-        /* A reorganisation took the log back; its task is served again if it returns. */
+        /* A reorganisation took the log back; its task is served again if it
+         * returns (agg_store_add_task takes it up again). */
         char hash[67];
         svc_log(SVC_LOG_WARN, "log removed by a reorganisation", "{s:s}", "task", eth_hex_encode(hash, log->topics[2], 32));
         if (memcmp(log->topics[0], topic_created, 32) == 0 &&
-            agg_store_set_status(a->store, log->topics[2], AGG_TASK_FAILED, "TaskCreated removed by a reorganisation") ==
+            agg_store_set_status(a->store, log->topics[2], AGG_TASK_FAILED, AGG_REORG_REASON) ==
                 AGG_OK)
             agg_post_done(a, log->topics[2]);
         return;

@@ -186,7 +186,21 @@ agg_err agg_store_add_task(agg_store *s, const agg_task *t, uint64_t processed_b
                        t->seen_ms ? t->seen_ms : now, now);
     if (rc != SQLITE_DONE) return end(s, AGG_ERR_DB);
     *added = sqlite3_changes(s->db) == 1;
-    if (*added && add_history(s, t->task_hash, AGG_TASK_PENDING, "TaskCreated seen")) return end(s, AGG_ERR_DB);
+    const char *why = "TaskCreated seen";
+    if (!*added) {
+        /* Known: only a task a reorganisation removed is taken up again. */
+        rc = exec_stmt(s->db,
+                       "UPDATE tasks SET status = ?, reason = '', block_number = ?, log_index = ?, deadline = ?,"
+                       " reference_timestamp = ?, payload = ?, updated_ms = ? WHERE task_hash = ? AND status = ?"
+                       " AND reason = ?",
+                       "iiiiibibit", (int64_t)AGG_TASK_PENDING, (int64_t)t->block_number, (int64_t)t->log_index,
+                       (int64_t)t->deadline, (int64_t)t->reference_timestamp, t->payload, (int)t->payload_len, now,
+                       t->task_hash, 32, (int64_t)AGG_TASK_FAILED, AGG_REORG_REASON);
+        if (rc != SQLITE_DONE) return end(s, AGG_ERR_DB);
+        *added = sqlite3_changes(s->db) == 1;
+        why = "TaskCreated seen again after a reorganisation";
+    }
+    if (*added && add_history(s, t->task_hash, AGG_TASK_PENDING, why)) return end(s, AGG_ERR_DB);
     return end(s, raise_last_block(s, processed_block) ? AGG_ERR_DB : AGG_OK);
 }
 

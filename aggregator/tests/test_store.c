@@ -191,10 +191,66 @@ static void test_unfinished_order(void)
     remove_db();
 }
 
+/* A reorganisation takes a TaskCreated back (the task fails with
+ * AGG_REORG_REASON) and the replacement chain creates it again, in another
+ * block: the task is served again with the new block, deadline and payload.
+ * A task that failed for any other reason stays failed. */
+static void test_reorg_returns(void)
+{
+    fresh_path();
+    agg_store *s;
+    REQUIRE(agg_store_open(&s, path, NULL) == AGG_OK);
+    agg_task t = make_task(10, 2), other = make_task(11, 0);
+    int added;
+    REQUIRE(agg_store_add_task(s, &t, 9, &added) == AGG_OK && added);
+    REQUIRE(agg_store_add_task(s, &other, 10, &added) == AGG_OK && added);
+    CHECK_INT(agg_store_set_status(s, t.task_hash, AGG_TASK_FAILED, AGG_REORG_REASON), AGG_OK);
+    CHECK_INT(agg_store_set_status(s, other.task_hash, AGG_TASK_FAILED, "threshold cannot be met"), AGG_OK);
+
+    t.block_number = 12;
+    t.log_index = 0;
+    t.deadline += 5;
+    t.payload[0] ^= 1;
+    CHECK_INT(agg_store_add_task(s, &t, 11, &added), AGG_OK);
+    CHECK_INT(added, 1);
+    CHECK_INT(agg_store_add_task(s, &t, 11, &added), AGG_OK);
+    CHECK_INT(added, 0); /* once */
+    CHECK_INT(agg_store_add_task(s, &other, 11, &added), AGG_OK);
+    CHECK_INT(added, 0);
+
+    agg_task got;
+    REQUIRE(agg_store_get(s, t.task_hash, &got) == AGG_OK);
+    CHECK_INT(got.status, AGG_TASK_PENDING);
+    CHECK(got.block_number == 12 && got.log_index == 0 && got.deadline == t.deadline);
+    CHECK(got.payload_len == t.payload_len && memcmp(got.payload, t.payload, t.payload_len) == 0);
+    agg_task_free(&got);
+    REQUIRE(agg_store_get(s, other.task_hash, &got) == AGG_OK);
+    CHECK_INT(got.status, AGG_TASK_FAILED);
+    agg_task_free(&got);
+    json_t *h;
+    REQUIRE(agg_store_history(s, t.task_hash, &h) == AGG_OK);
+    CHECK_INT(json_array_size(h), 3);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(h, 2), "status")), "pending");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(h, 2), "detail")),
+              "TaskCreated seen again after a reorganisation");
+    json_decref(h);
+    agg_task *list;
+    size_t n;
+    REQUIRE(agg_store_unfinished(s, &list, &n) == AGG_OK);
+    CHECK_INT(n, 1);
+    for (size_t i = 0; i < n; i++) agg_task_free(&list[i]);
+    free(list);
+    agg_store_close(s);
+    agg_task_free(&t);
+    agg_task_free(&other);
+    remove_db();
+}
+
 static const struct test_case cases[] = {
     TEST(add_and_last_block),
     TEST(transitions),
     TEST(unfinished_order),
+    TEST(reorg_returns),
 };
 
 int main(int argc, char **argv) { return test_main(cases, TEST_COUNT(cases), argc, argv); }
