@@ -2,6 +2,7 @@
  * subscription (TaskCreated/TaskVerified of our AVS), inboxes, and the HTTP
  * status API. The work itself is in dispatch.c and submit.c. */
 #include "agg_internal.h"
+#include "faas_abi.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -151,12 +152,6 @@ void agg_count_task(agg_service *a, const char *event)
 /* ------------------------------------------------------------------------ */
 /* The subscription                                                           */
 
-#define TASK_CREATED                                                                                         \
-    "TaskCreated(address indexed creator, bytes32 indexed taskHash, address indexed avs, uint32 executorOperatorSetId," \
-    " uint32 operatorTableReferenceTimestamp, address refundCollector, uint96 avsFee, uint256 taskDeadline, bytes payload)"
-#define TASK_VERIFIED                                                                                         \
-    "TaskVerified(address indexed aggregator, bytes32 indexed taskHash, address indexed avs,"                \
-    " uint32 executorOperatorSetId, bytes executorCert, bytes result)"
 
 static uint8_t topic_created[32], topic_verified[32];
 
@@ -258,7 +253,7 @@ static void on_log(void *user, const eth_log *log)
         return;
     }
     json_t *ev;
-    if (eth_abi_decode_log(&ev, TASK_CREATED, (const uint8_t(*)[32])log->topics, log->n_topics, log->data,
+    if (eth_abi_decode_log(&ev, FAAS_ABI_TASK_CREATED, (const uint8_t(*)[32])log->topics, log->n_topics, log->data,
                            log->data_len) != ETH_OK)
         return;
     on_created(a, log, ev);
@@ -455,8 +450,8 @@ static agg_err subscribe(agg_service *a, char *detail)
     uint64_t last;
     int has;
     if (agg_store_last_block(a->store, &last, &has)) return fail(detail, AGG_ERR_START, "cannot read the store%s", "");
-    eth_abi_event_topic(topic_created, "TaskCreated(address,bytes32,address,uint32,uint32,address,uint96,uint256,bytes)");
-    eth_abi_event_topic(topic_verified, "TaskVerified(address,bytes32,address,uint32,bytes,bytes)");
+    eth_abi_event_topic(topic_created, FAAS_ABI_TASK_CREATED);
+    eth_abi_event_topic(topic_verified, FAAS_ABI_TASK_VERIFIED);
     static uint8_t topics[2][32];
     memcpy(topics[0], topic_created, 32);
     memcpy(topics[1], topic_verified, 32);

@@ -10,21 +10,13 @@
  * task ends without one: the operators refused it (e.g. a bundle that fails
  * its hash), or it expired with too few signatures. */
 #include "cli.h"
+#include "faas_abi.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* The events, with the field order of the current ABI (hourglass-protocol
- * §2.3; contracts/src). */
-#define FUNCTION_CALLED "FunctionCalled(bytes32 indexed functionId, bytes32 indexed taskId, address indexed caller)"
-#define TASK_VERIFIED                                                                                                  \
-    "TaskVerified(address indexed aggregator, bytes32 indexed taskHash, address indexed avs, "                        \
-    "uint32 executorOperatorSetId, bytes executorCert, bytes result)"
-#define TASK_CREATED                                                                                                   \
-    "TaskCreated(address indexed creator, bytes32 indexed taskHash, address indexed avs, uint32 executorOperatorSetId, " \
-    "uint32 operatorTableReferenceTimestamp, address refundCollector, uint96 avsFee, uint256 taskDeadline, bytes payload)"
 /* ITaskMailboxTypes.Task (getTaskInfo's return), in ABI order. */
 #define TASK_TYPE                                                                                                      \
     "((address,uint96,address,uint96,address,uint32,uint16,uint8,bool,uint32,"                                        \
@@ -173,7 +165,7 @@ static cli_err check_ended(cli_chain *ch, const char *task_hex, cli_diag *d)
 static cli_err report_event(const eth_log *log, cli_out *o, cli_diag *d)
 {
     json_t *ev;
-    if (eth_abi_decode_log(&ev, TASK_VERIFIED, (const uint8_t(*)[32])log->topics, log->n_topics, log->data,
+    if (eth_abi_decode_log(&ev, FAAS_ABI_TASK_VERIFIED, (const uint8_t(*)[32])log->topics, log->n_topics, log->data,
                            log->data_len) != ETH_OK)
         return cli_diag_set(d, CLI_ERR_RPC, "the TaskVerified event does not decode");
     const char *hex = json_string_value(json_object_get(ev, "result"));
@@ -211,7 +203,7 @@ static cli_err await_result(cli_chain *ch, const uint8_t task_id[32], uint64_t f
     pthread_cond_init(&w.cv, NULL);
     memcpy(w.task_id, task_id, 32);
     uint8_t topic0[32];
-    eth_abi_event_topic(topic0, "TaskVerified(address,bytes32,address,uint32,bytes,bytes)");
+    eth_abi_event_topic(topic0, FAAS_ABI_TASK_VERIFIED);
     eth_sub_opts so = { .ws_url = ch->cfg.ws_url, .rpc_url = ch->cfg.rpc_url,
                         .filter = { &ch->mailbox, 1, (const uint8_t(*)[32])topic0, 1 },
                         .from_block = from_block, .on_log = on_log, .user = &w };
@@ -275,7 +267,7 @@ static void print_input(cli_out *o, const uint8_t *in, size_t n)
 static cli_err task_from_receipt(uint8_t task_id[32], const cli_chain *ch, const eth_receipt *rc, cli_diag *d)
 {
     uint8_t topic0[32];
-    eth_abi_event_topic(topic0, "FunctionCalled(bytes32,bytes32,address)");
+    eth_abi_event_topic(topic0, FAAS_ABI_FUNCTION_CALLED);
     for (size_t i = 0; i < rc->n_logs; i++) {
         const eth_log *l = &rc->logs[i];
         if (memcmp(&l->address, &ch->faas, sizeof ch->faas) == 0 && l->n_topics == 4 &&
@@ -284,7 +276,7 @@ static cli_err task_from_receipt(uint8_t task_id[32], const cli_chain *ch, const
             return CLI_OK;
         }
     }
-    return cli_diag_set(d, CLI_ERR_CHAIN, "the call's receipt has no FunctionCalled event (%s)", FUNCTION_CALLED);
+    return cli_diag_set(d, CLI_ERR_CHAIN, "the call's receipt has no FunctionCalled event (%s)", FAAS_ABI_FUNCTION_CALLED);
 }
 
 cli_err cli_cmd_call(const cli_args *a, cli_out *o, cli_diag *d)
@@ -418,8 +410,8 @@ static cli_err task_logs(cli_chain *ch, const uint8_t task[32], uint64_t created
                          size_t *n, const eth_log **created, const eth_log **verified, cli_diag *d)
 {
     uint8_t topics[2][32];
-    eth_abi_event_topic(topics[0], "TaskCreated(address,bytes32,address,uint32,uint32,address,uint96,uint256,bytes)");
-    eth_abi_event_topic(topics[1], "TaskVerified(address,bytes32,address,uint32,bytes,bytes)");
+    eth_abi_event_topic(topics[0], FAAS_ABI_TASK_CREATED);
+    eth_abi_event_topic(topics[1], FAAS_ABI_TASK_VERIFIED);
     uint64_t head, from, to;
     *logs = NULL;
     *n = 0;
@@ -456,7 +448,7 @@ static json_t *log_member(const eth_log *l, const char *event_decl, const char *
  * abi.encode(bytes32 functionId, bytes input) (FaaS.sol). */
 static void print_call(const eth_log *created, cli_out *o)
 {
-    json_t *payload = log_member(created, TASK_CREATED, "payload"), *call = NULL;
+    json_t *payload = log_member(created, FAAS_ABI_TASK_CREATED, "payload"), *call = NULL;
     const char *hex = json_string_value(payload);
     uint8_t *p = NULL;
     size_t pn = 0;
@@ -512,7 +504,7 @@ cli_err cli_cmd_task(const cli_args *a, cli_out *o, cli_diag *d)
                               "Verified in block %llu, transaction %s", (unsigned long long)verified_log->block_number, tx);
                 cli_out_field(o, "result_tx", json_string(tx), NULL);
             }
-            json_t *cert = log_member(verified_log, TASK_VERIFIED, "executorCert");
+            json_t *cert = log_member(verified_log, FAAS_ABI_TASK_VERIFIED, "executorCert");
             print_signers(&ch, t, cert ? json_string_value(cert) : "0x", o);
             json_decref(cert);
             const char *result = json_string_value(json_array_get(t, 13));

@@ -296,11 +296,13 @@ static eth_err parse_list(abi_types *t, const char *text, uint32_t *root)
     return ETH_OK;
 }
 
-/* A declaration "Name(type [indexed] [name], ...)"; *name and *name_len get Name. */
+/* A declaration "Name(type [indexed] [name], ...)"; *name and *name_len get
+ * Name. The caller frees t with types_free, also after a failure. */
 static eth_err parse_decl(abi_types *t, const char *text, int allow_indexed, uint32_t *root, const char **name,
                           size_t *name_len)
 {
     size_t len;
+    t->n = t->local; /* types_free is safe from here on */
     eth_err e = check_text(text, &len);
     if (e) return e;
     types_init(t, text, len);
@@ -368,7 +370,14 @@ void eth_abi_selector(uint8_t out[4], const char *signature)
 
 void eth_abi_event_topic(uint8_t out[32], const char *signature)
 {
-    eth_keccak256(out, signature, strlen(signature));
+    abi_types t;
+    uint32_t root;
+    const char *name;
+    size_t name_len;
+    eth_err e = parse_decl(&t, signature, 1, &root, &name, &name_len);
+    if (!e) e = signature_hash(out, &t, root, name, name_len);
+    types_free(&t);
+    if (e) eth_keccak256(out, signature, strlen(signature)); /* not a declaration: the text as given */
 }
 
 /* ------------------------------------------------------------------------ */

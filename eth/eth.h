@@ -222,7 +222,10 @@ ETH_WARN_UNUSED eth_err eth_abi_decode(json_t **out, const char *types, const ui
 
 /* keccak256(signature)[0..4] of the text as given, e.g. "submitResult(bytes32,bytes,bytes)". */
 void eth_abi_selector(uint8_t out[4], const char *signature);
-/* keccak256(signature) of the text as given, e.g. "TaskVerified(address,bytes32,address,uint32,bytes,bytes)". */
+/* keccak256 of the event's canonical signature, e.g. of
+ * "TaskVerified(address,bytes32,address,uint32,bytes,bytes)"; signature may
+ * also be a declaration with names and "indexed" (as eth_abi_decode_log
+ * takes), reduced to that form. Text that does not parse is hashed as given. */
 void eth_abi_event_topic(uint8_t out[32], const char *signature);
 /* Appends selector + abi.encode(args) to out. fn_signature is "name(type,...)",
  * parameter names allowed; the selector hashes its canonical form (names and

@@ -2,6 +2,7 @@
  * TaskMailbox, an operator table and the aggregator from the
  * OperatorRegistry, a function and its bundle from FaaS. */
 #include "executor.h"
+#include "faas_abi.h"
 
 #include "svc.h"
 
@@ -139,10 +140,6 @@ exec_err exec_chain_task(eth_rpc *rpc, const eth_address *mailbox, const uint8_t
     return EXEC_OK;
 }
 
-/* TaskCreated of the mailbox (hourglass §2.3): taskHash is topic 2. */
-#define TASK_CREATED_DECL                                                                                    \
-    "TaskCreated(address indexed creator, bytes32 indexed taskHash, address indexed avs, uint32 executorOperatorSetId," \
-    " uint32 operatorTableReferenceTimestamp, address refundCollector, uint96 avsFee, uint256 taskDeadline, bytes payload)"
 
 void exec_task_created_free(exec_task_created *c)
 {
@@ -155,7 +152,7 @@ exec_err exec_chain_task_created(eth_rpc *rpc, const eth_address *mailbox, const
 {
     memset(out, 0, sizeof *out);
     uint8_t topic0[32];
-    eth_abi_event_topic(topic0, "TaskCreated(address,bytes32,address,uint32,uint32,address,uint96,uint256,bytes)");
+    eth_abi_event_topic(topic0, FAAS_ABI_TASK_CREATED);
     eth_log_filter f = { .addresses = mailbox, .n_addresses = 1, .topic0 = (const uint8_t(*)[32])topic0, .n_topic0 = 1 };
     eth_log *logs;
     size_t n_logs;
@@ -167,7 +164,7 @@ exec_err exec_chain_task_created(eth_rpc *rpc, const eth_address *mailbox, const
         json_t *v;
         uint64_t set, ts;
         rc = chain_fail(detail, "TaskCreated log does not decode");
-        if (eth_abi_decode_log(&v, TASK_CREATED_DECL, (const uint8_t(*)[32])logs[i].topics, logs[i].n_topics,
+        if (eth_abi_decode_log(&v, FAAS_ABI_TASK_CREATED, (const uint8_t(*)[32])logs[i].topics, logs[i].n_topics,
                                logs[i].data, logs[i].data_len) != ETH_OK)
             break;
         if (!get_u64(json_object_get(v, "executorOperatorSetId"), &set) &&

@@ -31,6 +31,7 @@
  * BENCH_KEEP=1 keeps the devnets' files (logs, databases) afterwards.
  */
 #include "e2e.h"
+#include "faas_abi.h"
 #include "test.h"
 
 #include <dirent.h>
@@ -228,8 +229,8 @@ static int run_mode(const char *label, const char *devnet_args, int automine, do
     char dir[512];
     uint8_t fid[32];
     eth_sub *sub = NULL;
-    eth_abi_event_topic(topic_created, "TaskCreated(address,bytes32,address,uint32,uint32,address,uint96,uint256,bytes)");
-    eth_abi_event_topic(topic_verified, "TaskVerified(address,bytes32,address,uint32,bytes,bytes)");
+    eth_abi_event_topic(topic_created, FAAS_ABI_TASK_CREATED);
+    eth_abi_event_topic(topic_verified, FAAS_ABI_TASK_VERIFIED);
     uint8_t topics[2][32];
     memcpy(topics[0], topic_created, 32);
     memcpy(topics[1], topic_verified, 32);

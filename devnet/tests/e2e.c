@@ -3,6 +3,7 @@
 
 #include "aggregator.h"
 #include "bundle.h"
+#include "faas_abi.h"
 #include "test.h"
 
 #include <curl/curl.h>
@@ -338,7 +339,7 @@ int e2e_write_js(e2e_net *n, const char *name, const char *js, char *path, size_
 static int task_from_receipt(e2e_net *n, const eth_receipt *rc, uint8_t task[32], uint64_t *block)
 {
     uint8_t topic[32];
-    eth_abi_event_topic(topic, "TaskCreated(address,bytes32,address,uint32,uint32,address,uint96,uint256,bytes)");
+    eth_abi_event_topic(topic, FAAS_ABI_TASK_CREATED);
     for (size_t i = 0; i < rc->n_logs; i++) {
         const eth_log *l = &rc->logs[i];
         if (memcmp(l->address.addr, n->mailbox.addr, 20) || l->n_topics < 3 || memcmp(l->topics[0], topic, 32)) continue;
@@ -441,7 +442,7 @@ int e2e_verified_logs(e2e_net *n, const uint8_t task[32], uint64_t from_block, c
     if (result) *result = NULL;
     if (is_nonsigner) memset(is_nonsigner, 0, E2E_MAX_OPS);
     uint8_t topic[32];
-    eth_abi_event_topic(topic, "TaskVerified(address,bytes32,address,uint32,bytes,bytes)");
+    eth_abi_event_topic(topic, FAAS_ABI_TASK_VERIFIED);
     eth_log_filter f = { .addresses = &n->mailbox, .n_addresses = 1, .topic0 = (const uint8_t(*)[32])topic, .n_topic0 = 1 };
     uint64_t head;
     eth_log *logs;
@@ -454,9 +455,7 @@ int e2e_verified_logs(e2e_net *n, const uint8_t task[32], uint64_t from_block, c
         if (logs[i].n_topics < 3 || memcmp(logs[i].topics[2], task, 32) != 0) continue;
         count++;
         json_t *ev, *cert = NULL;
-        if (eth_abi_decode_log(&ev, "TaskVerified(address indexed aggregator, bytes32 indexed taskHash, address indexed avs,"
-                                    " uint32 executorOperatorSetId, bytes executorCert, bytes result)",
-                               (const uint8_t(*)[32])logs[i].topics, logs[i].n_topics, logs[i].data,
+        if (eth_abi_decode_log(&ev, FAAS_ABI_TASK_VERIFIED, (const uint8_t(*)[32])logs[i].topics, logs[i].n_topics, logs[i].data,
                                logs[i].data_len) != ETH_OK)
             continue;
         const char *rh = json_string_value(json_object_get(ev, "result"));

@@ -150,6 +150,25 @@ static void test_project_encodings(void)
     check_hash(topic, 32, "0x33add0b01e02278be5459fbfa3274aee699ec47f4ee7236b59e7a2c8b5000c26", __LINE__);
     eth_abi_event_topic(topic, "TaskVerified(address,bytes32,address,uint32,bytes,bytes)");
     check_hash(topic, 32, "0x659f23b2e7edf490e5fd6561c5148691ed0375ed7ddd3ab1bcfcfdbec4f209a9", __LINE__);
+    /* A declaration with names and indexed hashes to the same topic. */
+    eth_abi_event_topic(topic, "TaskVerified(address indexed aggregator, bytes32 indexed taskHash, address indexed avs,"
+                               " uint32 executorOperatorSetId, bytes executorCert, bytes result)");
+    check_hash(topic, 32, "0x659f23b2e7edf490e5fd6561c5148691ed0375ed7ddd3ab1bcfcfdbec4f209a9", __LINE__);
+    /* Text that is no declaration is hashed as given (keccak256("abc"), a known vector). */
+    eth_abi_event_topic(topic, "abc");
+    check_hash(topic, 32, "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45", __LINE__);
+    /* Too long for a declaration: refused without touching what was never set up. */
+    char *long_sig = malloc(ETH_ABI_MAX_TYPE_LEN + 16);
+    REQUIRE(long_sig);
+    memset(long_sig, 'a', ETH_ABI_MAX_TYPE_LEN + 8);
+    memcpy(long_sig, "f(", 2);
+    long_sig[ETH_ABI_MAX_TYPE_LEN + 8] = 0;
+    eth_buf lb;
+    eth_buf_init(&lb, 0);
+    CHECK_INT(eth_abi_encode_call(&lb, long_sig, NULL), ETH_ERR_ABI);
+    CHECK_INT(lb.len, 0);
+    eth_buf_free(&lb);
+    free(long_sig);
 
     /* encode_call hashes the canonical form of a declaration with names. */
     eth_buf b;
